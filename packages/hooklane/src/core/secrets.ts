@@ -1,0 +1,50 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+
+/** A webhook signing secret: `whsec_` + base64 of 32 random bytes (the Standard Webhooks form). */
+export function generateWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+/** An API key: a prefix naming what it is, then 32 random bytes. Only its hash is stored. */
+export function generateApiKey(kind: 'root' | 'account'): string {
+  return `${kind === 'root' ? 'hlr' : 'hlk'}_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Keys are 256-bit random, so a fast hash is the right one (as GitHub and Stripe tokens do). */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/**
+ * Encrypts webhook secrets at rest with AES-256-GCM. The sealed form names the key
+ * (`v1.<key id>.<iv>.<tag>.<ciphertext>`) so a later key rotation can tell old from new.
+ */
+export class SecretBox {
+  readonly keyId: string;
+  readonly #key: Buffer;
+
+  constructor(key: Buffer) {
+    if (key.length !== 32) throw new Error('the secret key must be 32 bytes');
+    this.#key = key;
+    this.keyId = createHash('sha256').update(key).digest('hex').slice(0, 8);
+  }
+
+  seal(plaintext: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    const parts = [iv, cipher.getAuthTag(), ciphertext].map((part) => part.toString('base64url'));
+    return ['v1', this.keyId, ...parts].join('.');
+  }
+
+  open(sealed: string): string {
+    const [version, keyId, iv, tag, ciphertext] = sealed.split('.');
+    if (version !== 'v1' || iv === undefined || tag === undefined || ciphertext === undefined) {
+      throw new Error('unreadable sealed secret');
+    }
+    if (keyId !== this.keyId) throw new Error(`secret sealed with another key (${keyId})`);
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+  }
+}

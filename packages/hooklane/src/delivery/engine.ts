@@ -1,0 +1,275 @@
+import type { Logger } from 'pino';
+import { ID_PREFIX, newId } from '../core/ids.ts';
+import type { Attempt } from '../core/model.ts';
+import { buildPayload } from '../core/payload-formats.ts';
+import { classifyStatus, nextDelayMs, parseRetryAfter, type RetryPolicy } from '../core/retry-policy.ts';
+import { type SecretBox, } from '../core/secrets.ts';
+import { secretKeyBytes, signatureHeaders } from '../core/signatures.ts';
+import type { Metrics } from '../metrics.ts';
+import type { AttemptRecord, AttemptVerdict, ClaimedDelivery, Store } from '../store/store.ts';
+import type { Sender } from './sender.ts';
+
+export interface EngineOptions {
+  readonly claimBatchSize: number;
+  readonly leaseMs: number;
+  readonly maxInFlight: number;
+  readonly maxInFlightPerWebhook: number;
+  readonly pollIntervalMs: number;
+  readonly disableAfterMs: number;
+  readonly retry: RetryPolicy;
+}
+
+export interface EngineDeps {
+  readonly store: Store;
+  readonly sender: Sender;
+  readonly secretBox: SecretBox;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly random: () => number;
+}
+
+const USER_AGENT = 'Hooklane/0.1 (+https://github.com/hooklane/hooklane)';
+
+/**
+ * The delivery engine: claims due deliveries in batches, sends each at most
+ * `maxInFlightPerWebhook` at a time per webhook (so one slow endpoint never holds the
+ * others' slots), and writes finished attempts back in batches.
+ */
+export class DeliveryEngine {
+  readonly #options: EngineOptions;
+  readonly #deps: EngineDeps;
+  readonly #inFlight = new Map<string, number>();
+  readonly #claimed = new Set<string>();
+  readonly #abort = new AbortController();
+  readonly #keyCache = new Map<string, Buffer>();
+  #inFlightTotal = 0;
+  #results: AttemptRecord[] = [];
+  #flushing: Promise<void> | null = null;
+  #loop: Promise<void> | null = null;
+  #wakeRequested = false;
+  #wake: (() => void) | null = null;
+  #stopping = false;
+  #idle: (() => void) | null = null;
+
+  constructor(options: EngineOptions, deps: EngineDeps) {
+    this.#options = options;
+    this.#deps = deps;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run().catch((error: unknown) => {
+      this.#deps.logger.fatal({ err: error }, 'delivery loop stopped');
+    });
+  }
+
+  /** New work may be due: claim now instead of at the next poll. */
+  notify(): void {
+    this.#wakeRequested = true;
+    this.#wake?.();
+  }
+
+  get inFlight(): number {
+    return this.#inFlightTotal;
+  }
+
+  /**
+   * Stops claiming, lets in-flight requests finish for up to `graceMs`, then aborts the
+   * rest and gives their claims back unrecorded (they are sent again: at-least-once).
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.#stopping = true;
+    this.notify();
+    await this.#loop;
+    if (this.#inFlightTotal > 0) {
+      const drained = new Promise<void>((resolve) => {
+        this.#idle = resolve;
+      });
+      const timer = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+      await Promise.race([drained, timer]);
+    }
+    this.#abort.abort();
+    await this.#flushResults();
+    await this.#deps.store.releaseClaims([...this.#claimed]);
+  }
+
+  async #run(): Promise<void> {
+    const { store, now, logger } = this.#deps;
+    const { claimBatchSize, maxInFlight, maxInFlightPerWebhook, leaseMs, pollIntervalMs } = this.#options;
+    while (!this.#stopping) {
+      this.#wakeRequested = false;
+      const free = maxInFlight - this.#inFlightTotal;
+      let claimedAll = false;
+      if (free > 0) {
+        const limit = Math.min(claimBatchSize, free);
+        try {
+          const claimed = await store.claimDue({
+            now: now(),
+            limit,
+            leaseMs,
+            perWebhookCap: maxInFlightPerWebhook,
+            inFlight: this.#inFlight,
+          });
+          for (const item of claimed) this.#attempt(item);
+          claimedAll = claimed.length === limit;
+        } catch (error) {
+          logger.error({ err: error }, 'claiming deliveries failed; retrying');
+          await this.#sleep(Math.min(pollIntervalMs, 1000));
+          continue;
+        }
+      }
+      if (claimedAll || this.#wakeRequested || this.#stopping) continue;
+      let delay = pollIntervalMs;
+      try {
+        const nextDue = await store.nextDueAt();
+        // Due work we could not claim waits for a free slot (which wakes us) or the poll.
+        if (nextDue !== null && nextDue > now()) delay = Math.min(pollIntervalMs, nextDue - now());
+      } catch {
+        // The next claim reports the failure.
+      }
+      await this.#sleep(delay);
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#wakeRequested) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = null;
+        done();
+      };
+    });
+  }
+
+  #attempt(claimed: ClaimedDelivery): void {
+    const webhookId = claimed.webhook.id;
+    this.#inFlightTotal++;
+    this.#inFlight.set(webhookId, (this.#inFlight.get(webhookId) ?? 0) + 1);
+    this.#claimed.add(claimed.delivery.id);
+    this.#send(claimed)
+      .then((record) => {
+        if (record) this.#queueResult(record);
+      })
+      .catch((error: unknown) => this.#deps.logger.error({ err: error, delivery_id: claimed.delivery.id }, 'attempt crashed'))
+      .finally(() => {
+        this.#inFlightTotal--;
+        const left = (this.#inFlight.get(webhookId) ?? 1) - 1;
+        if (left === 0) this.#inFlight.delete(webhookId);
+        else this.#inFlight.set(webhookId, left);
+        if (this.#inFlightTotal === 0) this.#idle?.();
+        this.notify();
+      });
+  }
+
+  #keyOf(sealed: string): Buffer {
+    let key = this.#keyCache.get(sealed);
+    if (!key) {
+      key = secretKeyBytes(this.#deps.secretBox.open(sealed));
+      if (this.#keyCache.size > 10_000) this.#keyCache.clear();
+      this.#keyCache.set(sealed, key);
+    }
+    return key;
+  }
+
+  /** Sends one attempt and decides what follows; null when shutdown interrupted it. */
+  async #send({ delivery, webhook, secrets, events }: ClaimedDelivery): Promise<AttemptRecord | null> {
+    const { sender, now, random, metrics, logger } = this.#deps;
+    const number = delivery.attemptCount + 1;
+    const startedAt = now();
+    const base = {
+      id: newId(ID_PREFIX.attempt, startedAt),
+      deliveryId: delivery.id,
+      accountId: delivery.accountId,
+      webhookId: webhook.id,
+      number,
+      startedAt,
+      url: webhook.url,
+    };
+    if (events.length === 0) {
+      const attempt: Attempt = { ...base, durationMs: 0, requestHeaders: {}, responseStatus: null, responseHeaders: null, responseBody: null, error: 'the event is no longer stored', nextAttemptAt: null };
+      return { attempt, verdict: 'failed', nextAttemptAt: null, disableIfFailingSince: 0 };
+    }
+    const body = buildPayload(delivery.format, delivery.webhookName, events);
+    const headers: Record<string, string> = {
+      ...webhook.headers,
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      ...signatureHeaders(secrets.map((secret) => this.#keyOf(secret.sealed)), delivery.id, startedAt, body),
+    };
+    if (!webhook.signed) {
+      // An unsigned webhook still carries a stable id for de-duplication.
+      headers['webhook-id'] = delivery.id;
+    }
+    const result = await sender.send(webhook.url, headers, body, this.#abort.signal);
+    if (this.#abort.signal.aborted) return null;
+
+    const finishedAt = startedAt + result.durationMs;
+    const outcome = classifyStatus(result.status, parseRetryAfter(result.headers?.['retry-after'], finishedAt));
+    let verdict: AttemptVerdict;
+    let nextAttemptAt: number | null = null;
+    if (outcome.kind === 'success') verdict = 'succeeded';
+    else if (outcome.kind === 'gone') verdict = 'gone';
+    else {
+      const schedule = this.#options.retry.schedule;
+      const delay =
+        delivery.attemptsLeft > 1
+          ? nextDelayMs(this.#options.retry, Math.min(number, schedule.length), outcome.retryAfterMs, random())
+          : null;
+      verdict = delay === null ? 'failed' : 'retry';
+      nextAttemptAt = delay === null ? null : finishedAt + delay;
+    }
+    const attempt: Attempt = {
+      ...base,
+      durationMs: result.durationMs,
+      requestHeaders: redactSignatures(headers),
+      responseStatus: result.status,
+      responseHeaders: result.headers,
+      responseBody: result.body,
+      error: result.error ?? (verdict === 'succeeded' ? null : `HTTP ${result.status}`),
+      nextAttemptAt,
+    };
+    metrics.deliveryOutcomes.inc({ outcome: verdict });
+    metrics.attemptDuration.observe({ outcome: verdict }, result.durationMs / 1000);
+    const log = { account_id: delivery.accountId, webhook_id: webhook.id, delivery_id: delivery.id, attempt: number, status: result.status, duration_ms: result.durationMs };
+    if (verdict === 'succeeded') logger.debug(log, 'delivered');
+    else logger.info({ ...log, error: attempt.error, verdict, next_attempt_at: nextAttemptAt }, 'delivery attempt failed');
+    return { attempt, verdict, nextAttemptAt, disableIfFailingSince: finishedAt - this.#options.disableAfterMs };
+  }
+
+  #queueResult(record: AttemptRecord): void {
+    this.#results.push(record);
+    if (!this.#flushing) this.#flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flushResults());
+  }
+
+  /** Writes finished attempts in one transaction; on a database error keeps them and tries again. */
+  async #flushResults(): Promise<void> {
+    const batch = this.#results;
+    this.#results = [];
+    try {
+      if (batch.length > 0) await this.#deps.store.recordAttempts(batch);
+      for (const record of batch) this.#claimed.delete(record.attempt.deliveryId);
+      this.#flushing = null;
+    } catch (error) {
+      this.#deps.logger.error({ err: error, count: batch.length }, 'recording attempts failed; retrying');
+      this.#results = [...batch, ...this.#results];
+      this.#flushing = new Promise<void>((resolve) => setTimeout(resolve, 500).unref()).then(() => this.#flushResults());
+      if (this.#abort.signal.aborted) return;
+    }
+    if (this.#results.length > 0 && !this.#flushing) this.#queueResult(this.#results.pop() as AttemptRecord);
+  }
+}
+
+/** Attempts keep the request headers for the operator, but signatures are secrets' proxies: shorten them. */
+function redactSignatures(headers: Record<string, string>): Record<string, string> {
+  const copy = { ...headers };
+  for (const name of ['x-apc-signature', 'webhook-signature']) {
+    const value = copy[name];
+    if (value !== undefined) copy[name] = value.split(' ').map((part) => `${part.slice(0, 12)}…`).join(' ');
+  }
+  return copy;
+}

@@ -1,0 +1,61 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Authenticate } from '../services/auth.ts';
+import { installAuth } from './auth.ts';
+import { installErrorHandler } from './error-handler.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { deliveryRoutes } from './routes/deliveries.ts';
+import type { RouteDeps } from './routes/deps.ts';
+import { eventRoutes } from './routes/events.ts';
+import { operationRoutes } from './routes/operations.ts';
+import { recoverRoute, webhookRoutes } from './routes/webhooks.ts';
+import { ErrorBody, NoQuery } from './schemas.ts';
+
+/**
+ * The HTTP API. Built without listening, so tests can drive it in-process with `inject`
+ * or on a real socket with `listen`.
+ */
+export async function buildApp(deps: RouteDeps & { authenticate: Authenticate; logger: Logger }): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.config.maxBodyBytes,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
+
+  // Unknown query parameters are refused, not ignored: routes without a query schema get an empty strict one.
+  app.addHook('onRoute', (route) => {
+    if (route.method === 'HEAD' || route.url.startsWith('/docs')) return;
+    route.schema ??= {};
+    route.schema.querystring ??= NoQuery;
+  });
+
+  app.addSchema(ErrorBody);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Hooklane API',
+        version: '0.1.0',
+        description: 'Webhooks for product-adoption events: subscribe URLs, send events, inspect deliveries.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  installErrorHandler(app);
+  installAuth(app, deps.authenticate, deps.store);
+  operationRoutes(app, deps);
+  accountRoutes(app, deps);
+  webhookRoutes(app, deps);
+  recoverRoute(app, deps);
+  eventRoutes(app, deps);
+  deliveryRoutes(app, deps);
+  return app;
+}

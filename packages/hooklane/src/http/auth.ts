@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HooklaneError, notFound } from '../core/errors.ts';
+import type { Role } from '../core/model.ts';
+import type { Authenticate, Principal } from '../services/auth.ts';
+import type { Store } from '../store/store.ts';
+
+/**
+ * Who may call a route: `public` (anyone), `root`, or an account role. `admin` routes
+ * admit admin keys, `viewer` routes admin and viewer keys, `ingest` routes admin and
+ * ingest keys. The root key passes everywhere.
+ */
+export type Access = 'public' | 'root' | 'admin' | 'viewer' | 'ingest';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+const ADMITS: Record<Exclude<Access, 'public'>, readonly Role[]> = {
+  root: ['root'],
+  admin: ['root', 'admin'],
+  viewer: ['root', 'admin', 'viewer'],
+  ingest: ['root', 'admin', 'ingest'],
+};
+
+/**
+ * Decides 401, 404 and 403 in `onRequest`, before the body is read or validated. A key of
+ * another account gets 404: it must not learn that the account exists.
+ */
+export function installAuth(app: FastifyInstance, authenticate: Authenticate, store: Store): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const access = request.routeOptions.config?.access ?? 'public';
+    if (access === 'public') return;
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    const principal = match?.[1] ? await authenticate(match[1]) : null;
+    if (!principal) throw new HooklaneError('unauthorized');
+    request.principal = principal;
+    const accountId = (request.params as { acc?: string }).acc;
+    if (accountId !== undefined) {
+      if (principal.role === 'root') {
+        if (!(await store.getAccount(accountId))) throw notFound('Account');
+      } else if (principal.accountId !== accountId) {
+        throw notFound('Account');
+      }
+    }
+    if (!ADMITS[access].includes(principal.role)) {
+      throw new HooklaneError('forbidden', `A ${principal.role} key cannot do this; it needs ${access === 'root' ? 'the root key' : `an ${access === 'viewer' ? 'admin or viewer' : access === 'ingest' ? 'admin or ingest' : 'admin'} key`}.`);
+    }
+  });
+}

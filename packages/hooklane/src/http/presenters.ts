@@ -1,0 +1,73 @@
+import type { Account, ApiKey, Attempt, Delivery, Webhook } from '../core/model.ts';
+import type { DeliveryDetail } from '../services/deliveries.ts';
+
+/** Domain objects → the API's snake_case JSON, times as ISO 8601. */
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+export const presentAccount = (account: Account) => ({
+  id: account.id,
+  name: account.name,
+  created_at: iso(account.createdAt),
+});
+
+export const presentKey = (key: ApiKey) => ({
+  id: key.id,
+  role: key.role,
+  name: key.name,
+  prefix: key.prefix,
+  created_at: iso(key.createdAt),
+  revoked_at: isoOrNull(key.revokedAt),
+});
+
+export const presentWebhook = (webhook: Webhook) => ({
+  id: webhook.id,
+  name: webhook.name,
+  url: webhook.url,
+  events: webhook.events,
+  filters: { content_ids: webhook.filters.contentIds },
+  format: webhook.format,
+  batch_window_ms: webhook.batchWindowMs,
+  headers: webhook.headers,
+  enabled: webhook.enabled,
+  disabled_reason: webhook.disabledReason,
+  signed: webhook.signed,
+  failing_since: isoOrNull(webhook.failingSince),
+  created_at: iso(webhook.createdAt),
+  updated_at: iso(webhook.updatedAt),
+});
+
+export const presentDelivery = (delivery: Delivery) => ({
+  id: delivery.id,
+  webhook_id: delivery.webhookId,
+  event_id: delivery.eventId,
+  status: delivery.status,
+  format: delivery.format,
+  attempt_count: delivery.attemptCount,
+  next_attempt_at: isoOrNull(delivery.nextAttemptAt),
+  last_status: delivery.lastStatus,
+  last_error: delivery.lastError,
+  created_at: iso(delivery.createdAt),
+  updated_at: iso(delivery.updatedAt),
+});
+
+const presentAttempt = (attempt: Attempt, body: string | null) => ({
+  id: attempt.id,
+  number: attempt.number,
+  started_at: iso(attempt.startedAt),
+  duration_ms: attempt.durationMs,
+  url: attempt.url,
+  request: { headers: attempt.requestHeaders, body: Object.keys(attempt.requestHeaders).length > 0 ? body : null },
+  response:
+    attempt.responseStatus === null
+      ? null
+      : { status: attempt.responseStatus, headers: attempt.responseHeaders ?? {}, body: attempt.responseBody },
+  error: attempt.error,
+  next_attempt_at: isoOrNull(attempt.nextAttemptAt),
+});
+
+export const presentDeliveryDetail = ({ delivery, attempts, body, eventIds }: DeliveryDetail) => ({
+  ...presentDelivery(delivery),
+  event_ids: eventIds,
+  attempts: attempts.map((attempt) => presentAttempt(attempt, body)),
+});

@@ -1,0 +1,168 @@
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { decodeCursor, toPage } from '../../services/pagination.ts';
+import type { WebhookPatch } from '../../services/webhooks.ts';
+import { presentDelivery, presentWebhook } from '../presenters.ts';
+import {
+  AccountObjectParams,
+  AccountParams,
+  CreateWebhookBody,
+  DeliveryResponse,
+  listOf,
+  PageQuery,
+  RecoverBody,
+  RotateSecretBody,
+  TestWebhookBody,
+  UpdateWebhookBody,
+  WebhookResponse,
+} from '../schemas.ts';
+import { ERROR_RESPONSES, type RouteDeps } from './deps.ts';
+
+type Params = Static<typeof AccountObjectParams>;
+
+const toPatch = (body: Static<typeof UpdateWebhookBody>): WebhookPatch => ({
+  name: body.name,
+  url: body.url,
+  events: body.events,
+  filters: body.filters === undefined ? undefined : { contentIds: body.filters.content_ids ?? null },
+  format: body.format,
+  batchWindowMs: body.batch_window_ms,
+  headers: body.headers,
+  enabled: body.enabled,
+});
+
+export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): void {
+  const tags = ['webhooks'];
+
+  app.post(
+    '/v1/accounts/:acc/webhooks',
+    {
+      config: { access: 'admin' },
+      schema: { tags, summary: 'Create a webhook; the response carries its secret', params: AccountParams, body: CreateWebhookBody, response: { 201: WebhookResponse, ...ERROR_RESPONSES } },
+    },
+    async (request, reply) => {
+      const { acc } = request.params as Static<typeof AccountParams>;
+      const body = request.body as Static<typeof CreateWebhookBody>;
+      const { webhook, secret } = await webhooks.create(acc, { ...toPatch(body), name: body.name, url: body.url, events: body.events, secret: body.secret });
+      return reply.code(201).send({ ...presentWebhook(webhook), secret });
+    },
+  );
+
+  app.get(
+    '/v1/accounts/:acc/webhooks',
+    {
+      config: { access: 'viewer' },
+      schema: { tags, summary: 'List webhooks', params: AccountParams, querystring: PageQuery, response: { 200: listOf(WebhookResponse), ...ERROR_RESPONSES } },
+    },
+    async (request) => {
+      const { acc } = request.params as Static<typeof AccountParams>;
+      const { cursor, limit = 50 } = request.query as Static<typeof PageQuery>;
+      const page = toPage(await webhooks.list(acc, decodeCursor(cursor, limit)), limit);
+      return { data: page.items.map(presentWebhook), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/v1/accounts/:acc/webhooks/:id',
+    {
+      config: { access: 'viewer' },
+      schema: { tags, summary: 'Read a webhook', params: AccountObjectParams, response: { 200: WebhookResponse, ...ERROR_RESPONSES } },
+    },
+    async (request) => {
+      const { acc, id } = request.params as Params;
+      return presentWebhook(await webhooks.get(acc, id));
+    },
+  );
+
+  app.patch(
+    '/v1/accounts/:acc/webhooks/:id',
+    {
+      config: { access: 'admin' },
+      schema: { tags, summary: 'Edit a webhook (merge: fields left out stay)', params: AccountObjectParams, body: UpdateWebhookBody, response: { 200: WebhookResponse, ...ERROR_RESPONSES } },
+    },
+    async (request) => {
+      const { acc, id } = request.params as Params;
+      return presentWebhook(await webhooks.update(acc, id, toPatch(request.body as Static<typeof UpdateWebhookBody>)));
+    },
+  );
+
+  app.delete(
+    '/v1/accounts/:acc/webhooks/:id',
+    {
+      config: { access: 'admin' },
+      schema: { tags, summary: 'Delete a webhook and cancel its pending deliveries', params: AccountObjectParams, response: { 204: { type: 'null' }, ...ERROR_RESPONSES } },
+    },
+    async (request, reply) => {
+      const { acc, id } = request.params as Params;
+      await webhooks.delete(acc, id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/v1/accounts/:acc/webhooks/:id/secret',
+    {
+      config: { access: 'admin' },
+      schema: { tags, summary: "Read the webhook's signing secret", params: AccountObjectParams, response: { 200: Type.Object({ secret: Type.Union([Type.String(), Type.Null()]) }), ...ERROR_RESPONSES } },
+    },
+    async (request) => {
+      const { acc, id } = request.params as Params;
+      return { secret: await webhooks.secret(acc, id) };
+    },
+  );
+
+  app.post(
+    '/v1/accounts/:acc/webhooks/:id/rotate-secret',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Rotate the signing secret; the old one stays valid for a grace period',
+        params: AccountObjectParams,
+        body: Type.Optional(RotateSecretBody),
+        response: { 200: Type.Object({ secret: Type.Union([Type.String(), Type.Null()]), previous_secret_valid_until: Type.String({ format: 'date-time' }) }), ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const { acc, id } = request.params as Params;
+      const body = (request.body ?? {}) as Static<typeof RotateSecretBody>;
+      const rotated = await webhooks.rotateSecret(acc, id, body.secret, body.grace_period_ms);
+      return { secret: rotated.secret, previous_secret_valid_until: new Date(rotated.previousValidUntil).toISOString() };
+    },
+  );
+
+  app.post(
+    '/v1/accounts/:acc/webhooks/:id/test',
+    {
+      config: { access: 'admin' },
+      schema: { tags, summary: "Send the catalog's sample of a type to this webhook", params: AccountObjectParams, body: TestWebhookBody, response: { 202: DeliveryResponse, ...ERROR_RESPONSES } },
+    },
+    async (request, reply) => {
+      const { acc, id } = request.params as Params;
+      const { event_type } = request.body as Static<typeof TestWebhookBody>;
+      return reply.code(202).send(presentDelivery(await webhooks.test(acc, id, event_type)));
+    },
+  );
+}
+
+export function recoverRoute(app: FastifyInstance, { deliveries }: RouteDeps): void {
+  app.post(
+    '/v1/accounts/:acc/webhooks/:id/recover',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['webhooks', 'deliveries'],
+        summary: "Re-queue the webhook's failed deliveries created since a time",
+        params: AccountObjectParams,
+        body: RecoverBody,
+        response: { 202: Type.Object({ recovered: Type.Integer() }), ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const { acc, id } = request.params as Params;
+      const { since, until } = request.body as Static<typeof RecoverBody>;
+      const recovered = await deliveries.recover(acc, id, Date.parse(since), until === undefined ? undefined : Date.parse(until));
+      return reply.code(202).send({ recovered });
+    },
+  );
+}

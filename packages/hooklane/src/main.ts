@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { SecretBox } from './core/secrets.ts';
+import { DeliveryEngine } from './delivery/engine.ts';
+import { createSender } from './delivery/sender.ts';
+import { buildApp } from './http/app.ts';
+import { createMetrics } from './metrics.ts';
+import { createAccountService } from './services/accounts.ts';
+import { createAuthenticator, ensureRootKey } from './services/auth.ts';
+import type { ServiceContext } from './services/context.ts';
+import { createDeliveryService } from './services/deliveries.ts';
+import { EventBus } from './services/event-bus.ts';
+import { createIngestService } from './services/ingest.ts';
+import { createWebhookService } from './services/webhooks.ts';
+import { SqliteStore } from './store/sqlite/sqlite-store.ts';
+import type { Store } from './store/store.ts';
+
+export interface Hooklane {
+  /** The API's base URL, when this process serves the API. */
+  readonly url: string | null;
+  /** The root key generated at this start (first start of a store only). */
+  readonly generatedRootKey: string | null;
+  readonly app: FastifyInstance | null;
+  readonly engine: DeliveryEngine | null;
+  readonly store: Store;
+  readonly logger: Logger;
+  /** Graceful stop: no new requests, in-flight deliveries get the shutdown grace, then the store closes. */
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { service: 'hooklane' },
+    redact: { paths: ['req.headers.authorization', '*.secret', '*.key', 'headers.authorization'], censor: '[redacted]' },
+  });
+}
+
+/** The key that seals webhook secrets: configured, or generated once into the embedded store's data dir. */
+function loadSecretKey(config: Config): Buffer {
+  if (config.secretKey !== null) return Buffer.from(config.secretKey, 'base64');
+  if (config.databaseUrl !== null) {
+    throw new Error('HOOKLANE_SECRET_KEY is required with PostgreSQL: every process must share the key (openssl rand -base64 32).');
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const path = join(config.dataDir, 'secret.key');
+  try {
+    return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const key = randomBytes(32);
+    writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    return key;
+  }
+}
+
+function openStore(config: Config): Store {
+  if (config.databaseUrl !== null) {
+    throw new Error('DATABASE_URL (PostgreSQL) is not supported by this build yet; unset it to use the embedded store.');
+  }
+  return SqliteStore.open({ path: join(config.dataDir, 'hooklane.db'), deliveryAttempts: config.retrySchedule.length + 1 });
+}
+
+/**
+ * The composition root: config → logger → store → services → HTTP API and delivery
+ * engine, as `config.role` asks. Nothing is started at import time.
+ */
+export async function startHooklane(config: Config, options: { logger?: Logger } = {}): Promise<Hooklane> {
+  const logger = options.logger ?? createLogger(config);
+  const secretBox = new SecretBox(loadSecretKey(config));
+  const store = openStore(config);
+  const metrics = createMetrics(() => store.queueStats());
+  const bus = new EventBus();
+  const ctx: ServiceContext = { config, store, logger, secretBox, metrics, bus, now: Date.now };
+  const generatedRootKey = await ensureRootKey(store, config.rootKey, Date.now());
+
+  let engine: DeliveryEngine | null = null;
+  let unsubscribe = () => {};
+  if (config.role !== 'api') {
+    const sender = createSender({
+      timeoutMs: config.deliveryTimeoutMs,
+      maxResponseBytes: config.maxResponseBodyBytes,
+      allowPrivateNetworks: config.allowPrivateNetworks,
+      connectionsPerOrigin: config.maxInFlightPerWebhook,
+    });
+    engine = new DeliveryEngine(
+      {
+        claimBatchSize: config.claimBatchSize,
+        leaseMs: config.leaseMs,
+        maxInFlight: config.maxInFlight,
+        maxInFlightPerWebhook: config.maxInFlightPerWebhook,
+        pollIntervalMs: config.pollIntervalMs,
+        disableAfterMs: config.disableAfterMs,
+        retry: { schedule: config.retrySchedule, jitter: config.retryJitter },
+      },
+      { store, sender, secretBox, metrics, logger: logger.child({ component: 'delivery' }), now: Date.now, random: Math.random },
+    );
+    const running = engine;
+    unsubscribe = bus.onWork(() => running.notify());
+    engine.start();
+    const closeSender = sender.close;
+    const stopEngine = running.stop.bind(running);
+    running.stop = async (graceMs: number) => {
+      await stopEngine(graceMs);
+      await closeSender();
+    };
+  }
+
+  let app: FastifyInstance | null = null;
+  let url: string | null = null;
+  if (config.role !== 'worker') {
+    app = await buildApp({
+      config,
+      store,
+      metrics,
+      bus,
+      logger,
+      authenticate: createAuthenticator(store, config.rootKey),
+      accounts: createAccountService(ctx),
+      webhooks: createWebhookService(ctx),
+      ingest: createIngestService(ctx),
+      deliveries: createDeliveryService(ctx),
+    });
+    const address = await app.listen({ host: config.host, port: config.port });
+    url = address.replace('[::1]', 'localhost');
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    generatedRootKey,
+    app,
+    engine,
+    store,
+    logger,
+    close() {
+      closing ??= (async () => {
+        unsubscribe();
+        await app?.close();
+        await engine?.stop(config.shutdownGraceMs);
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { HooklaneError, notFound } from '../core/errors.ts';
+import type { Attempt, Delivery } from '../core/model.ts';
+import { buildPayload } from '../core/payload-formats.ts';
+import type { DeliveryFilter, Page } from '../store/store.ts';
+import type { ServiceContext } from './context.ts';
+
+export interface DeliveryDetail {
+  readonly delivery: Delivery;
+  readonly attempts: readonly Attempt[];
+  /** The request body every attempt sends (built from the stored events, identical each time). */
+  readonly body: string | null;
+  readonly eventIds: readonly string[];
+}
+
+/** The operator's view of deliveries: list, inspect, retry, recover. */
+export function createDeliveryService({ store, bus, now }: ServiceContext) {
+  const enabledWebhook = async (accountId: string, webhookId: string) => {
+    const webhook = await store.getWebhook(accountId, webhookId);
+    if (!webhook) throw new HooklaneError('conflict', 'The webhook of this delivery was deleted.');
+    if (!webhook.enabled) throw new HooklaneError('conflict', 'The webhook is disabled; enable it first.');
+    return webhook;
+  };
+
+  return {
+    list(accountId: string, filter: DeliveryFilter, page: Page): Promise<Delivery[]> {
+      return store.listDeliveries(accountId, filter, page);
+    },
+
+    async get(accountId: string, id: string): Promise<DeliveryDetail> {
+      const delivery = await store.getDelivery(accountId, id);
+      if (!delivery) throw notFound('Delivery');
+      const [attempts, events] = await Promise.all([store.listAttempts(id), store.eventsOfDelivery(delivery)]);
+      return {
+        delivery,
+        attempts,
+        body: events.length > 0 ? buildPayload(delivery.format, delivery.webhookName, events) : null,
+        eventIds: events.map((event) => event.id),
+      };
+    },
+
+    /** Sends a delivery again now, whatever its status, as one more attempt. */
+    async retry(accountId: string, id: string): Promise<Delivery> {
+      const delivery = await store.getDelivery(accountId, id);
+      if (!delivery) throw notFound('Delivery');
+      await enabledWebhook(accountId, delivery.webhookId);
+      const retried = await store.retryDelivery(accountId, id, now());
+      if (!retried) throw notFound('Delivery');
+      bus.workAvailable();
+      return retried;
+    },
+
+    /** Re-queues a webhook's failed deliveries created in [since, until). */
+    async recover(accountId: string, webhookId: string, since: number, until: number | undefined): Promise<number> {
+      await enabledWebhook(accountId, webhookId);
+      const count = await store.recoverDeliveries(accountId, webhookId, since, until ?? now() + 1, now());
+      if (count > 0) bus.workAvailable();
+      return count;
+    },
+  };
+}
+
+export type DeliveryService = ReturnType<typeof createDeliveryService>;

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { contentIdOf, findEventType, recognise } from '../core/catalog.ts';
+import { HooklaneError, notFound } from '../core/errors.ts';
+import { finaliseEvent } from '../core/event-envelope.ts';
+import { ID_PREFIX, newId } from '../core/ids.ts';
+import type { Delivery, PayloadFormat, StoredSecret, Webhook } from '../core/model.ts';
+import { generateWebhookSecret } from '../core/secrets.ts';
+import { checkWebhookUrl } from '../core/url-policy.ts';
+import type { Page } from '../store/store.ts';
+import type { ServiceContext } from './context.ts';
+
+/** What an admin sends to create a webhook (camelCase; the HTTP layer maps snake_case). */
+export interface WebhookInput {
+  readonly name: string;
+  readonly url: string;
+  readonly events: readonly string[];
+  readonly filters?: { readonly contentIds?: readonly string[] | null | undefined } | undefined;
+  readonly format?: PayloadFormat | undefined;
+  readonly batchWindowMs?: number | undefined;
+  /** Omitted: generated. A string: used as given. null: the webhook is unsigned. */
+  readonly secret?: string | null | undefined;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly enabled?: boolean | undefined;
+}
+
+export type WebhookPatch = Partial<Omit<WebhookInput, 'secret'>>;
+
+/** Headers a webhook's static headers may not set: the transport's and the signatures'. */
+const RESERVED_HEADER = /^(host|content-type|content-length|connection|transfer-encoding|keep-alive|upgrade|te|trailer|user-agent|webhook-.*|x-apc-.*)$/i;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,4096}$/;
+
+/** Webhooks: subscriptions, their secrets, and the `test` action. */
+export function createWebhookService(ctx: ServiceContext) {
+  const { store, config, secretBox, bus, now } = ctx;
+
+  const checkUrl = (url: string): string => {
+    const verdict = checkWebhookUrl(url, { allowPrivateNetworks: config.allowPrivateNetworks });
+    if (!verdict.ok) throw new HooklaneError('unsafe_url', `The webhook URL is not allowed: ${verdict.reason}.`, { field: 'url' });
+    return verdict.url.href;
+  };
+
+  const checkHeaders = (headers: Readonly<Record<string, string>>): Record<string, string> => {
+    const clean: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) {
+      if (!HEADER_NAME.test(name) || RESERVED_HEADER.test(name)) {
+        throw new HooklaneError('validation_failed', `The header name "${name}" is not allowed.`, { field: 'headers' });
+      }
+      if (!HEADER_VALUE.test(value)) {
+        throw new HooklaneError('validation_failed', `The value of header "${name}" is not allowed.`, { field: 'headers' });
+      }
+      clean[name.toLowerCase()] = value;
+    }
+    return clean;
+  };
+
+  const seal = (secret: string): StoredSecret => ({ sealed: secretBox.seal(secret), createdAt: now(), expiresAt: null });
+
+  const find = async (accountId: string, id: string): Promise<Webhook> => {
+    const webhook = await store.getWebhook(accountId, id);
+    if (!webhook) throw notFound('Webhook');
+    return webhook;
+  };
+
+  return {
+    /** Creates a webhook; the response is the only time a generated secret is shown besides `secret`. */
+    async create(accountId: string, input: WebhookInput): Promise<{ webhook: Webhook; secret: string | null }> {
+      const url = checkUrl(input.url);
+      const secret = input.secret === undefined ? generateWebhookSecret() : input.secret;
+      const at = now();
+      const webhook: Webhook = {
+        id: newId(ID_PREFIX.webhook, at),
+        accountId,
+        name: input.name,
+        url,
+        events: [...new Set(input.events)],
+        filters: { contentIds: input.filters?.contentIds ? [...input.filters.contentIds] : null },
+        format: input.format ?? 'appcues',
+        batchWindowMs: input.batchWindowMs ?? 0,
+        headers: checkHeaders(input.headers ?? {}),
+        enabled: input.enabled ?? true,
+        disabledReason: input.enabled === false ? 'created disabled' : null,
+        failingSince: null,
+        signed: secret !== null,
+        createdAt: at,
+        updatedAt: at,
+      };
+      await store.insertWebhook(webhook, secret === null ? null : seal(secret));
+      return { webhook, secret };
+    },
+
+    get: find,
+
+    list(accountId: string, page: Page): Promise<Webhook[]> {
+      return store.listWebhooks(accountId, page);
+    },
+
+    /** Merge-patch: fields left out stay as they are. Re-enabling clears the failure streak. */
+    async update(accountId: string, id: string, patch: WebhookPatch): Promise<Webhook> {
+      const current = await find(accountId, id);
+      const enabled = patch.enabled ?? current.enabled;
+      const reEnabled = enabled && !current.enabled;
+      const updated: Webhook = {
+        ...current,
+        name: patch.name ?? current.name,
+        url: patch.url === undefined ? current.url : checkUrl(patch.url),
+        events: patch.events === undefined ? current.events : [...new Set(patch.events)],
+        filters:
+          patch.filters === undefined
+            ? current.filters
+            : { contentIds: patch.filters.contentIds ? [...patch.filters.contentIds] : null },
+        format: patch.format ?? current.format,
+        batchWindowMs: patch.batchWindowMs ?? current.batchWindowMs,
+        headers: patch.headers === undefined ? current.headers : checkHeaders(patch.headers),
+        enabled,
+        disabledReason: enabled ? null : (current.disabledReason ?? 'disabled by an admin'),
+        failingSince: reEnabled ? null : current.failingSince,
+        updatedAt: now(),
+      };
+      await store.updateWebhook(updated, now());
+      if (reEnabled) bus.workAvailable();
+      return updated;
+    },
+
+    async delete(accountId: string, id: string): Promise<void> {
+      if (!(await store.deleteWebhook(accountId, id, now()))) throw notFound('Webhook');
+    },
+
+    /** The newest secret in clear (admins only), or null for an unsigned webhook. */
+    async secret(accountId: string, id: string): Promise<string | null> {
+      await find(accountId, id);
+      const [newest] = await store.listSecrets(id, now());
+      return newest ? secretBox.open(newest.sealed) : null;
+    },
+
+    /**
+     * Makes a new secret the signing one; the previous ones keep verifying (and are listed
+     * in `webhook-signature`) for the grace period. `secret: null` stops signing at once.
+     */
+    async rotateSecret(accountId: string, id: string, secret: string | null | undefined, graceMs?: number): Promise<{ secret: string | null; previousValidUntil: number }> {
+      await find(accountId, id);
+      const next = secret === undefined ? generateWebhookSecret() : secret;
+      const graceUntil = next === null ? now() : now() + (graceMs ?? config.secretGraceMs);
+      await store.replaceSecret(id, next === null ? null : seal(next), graceUntil, now());
+      return { secret: next, previousValidUntil: graceUntil };
+    },
+
+    /** Sends the catalog sample of a type (fresh id, this account) to this webhook only. */
+    async test(accountId: string, id: string, typeId: string): Promise<Delivery> {
+      const webhook = await find(accountId, id);
+      const type = findEventType(typeId);
+      if (!type) throw new HooklaneError('validation_failed', `Unknown event type "${typeId}"; see GET /v1/event-types.`, { field: 'event_type' });
+      if (!webhook.enabled) throw new HooklaneError('conflict', 'The webhook is disabled; enable it before testing.');
+      const at = now();
+      const sample: Record<string, unknown> = { ...type.sample, id: randomUUID(), account_id: accountId, timestamp: at };
+      const final = finaliseEvent(sample, accountId, at, randomUUID);
+      const recognised = recognise(sample as { name: string });
+      const delivery = await store.insertTestDelivery(
+        webhook,
+        {
+          id: final.id,
+          name: String(sample.name),
+          typeId: recognised?.id ?? type.id,
+          userId: String(sample.user_id),
+          contentId: contentIdOf(recognised ?? type, sample),
+          occurredAt: final.occurredAt,
+          body: final.body,
+        },
+        at,
+      );
+      bus.workAvailable();
+      return delivery;
+    },
+  };
+}
+
+export type WebhookService = ReturnType<typeof createWebhookService>;

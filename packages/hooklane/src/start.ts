@@ -1,0 +1,40 @@
+import { ConfigError, loadConfig } from './config.ts';
+import { startHooklane } from './main.ts';
+import { DataDirLockedError } from './store/sqlite/open-database.ts';
+
+/** `npm start` / `hooklane start`: one process from the environment, stopped cleanly by SIGTERM or SIGINT. */
+export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let hooklane: Awaited<ReturnType<typeof startHooklane>>;
+  try {
+    hooklane = await startHooklane(loadConfig(env));
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+      process.stderr.write(`hooklane: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (hooklane.url) process.stdout.write(`Hooklane listening on ${hooklane.url}  (API docs: ${hooklane.url}/docs)\n`);
+  if (hooklane.generatedRootKey) {
+    process.stdout.write(
+      `Root key (shown once; store it now, or set HOOKLANE_ROOT_KEY): ${hooklane.generatedRootKey}\n`,
+    );
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    hooklane.logger.info({ signal }, 'shutting down');
+    hooklane.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        hooklane.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+if (import.meta.main) await runServer();

@@ -1,0 +1,29 @@
+/**
+ * The SQLite queue claim. One process owns an embedded store, so no row locking is
+ * needed: the statement leases the due deliveries in due order, never more per webhook
+ * than the free in-flight slots this process has for it (`:cap` minus `:inflight`), and
+ * skips webhooks that have none (`:saturated`), so a slow endpoint's backlog never fills
+ * the batch of the others.
+ */
+export const claimDueSql = `
+WITH due AS (
+  SELECT id, webhook_id, next_attempt_at FROM deliveries
+  WHERE status = 'pending' AND next_attempt_at <= :now AND lease_until <= :now
+    AND webhook_id NOT IN (SELECT value FROM json_each(:saturated))
+  ORDER BY next_attempt_at
+  LIMIT :scan
+),
+ranked AS (
+  SELECT id, webhook_id, next_attempt_at,
+    ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, id) AS position
+  FROM due
+),
+picked AS (
+  SELECT ranked.id FROM ranked LEFT JOIN json_each(:inflight) AS busy ON busy.key = ranked.webhook_id
+  WHERE ranked.position <= :cap - COALESCE(busy.value, 0)
+  ORDER BY ranked.next_attempt_at
+  LIMIT :limit
+)
+UPDATE deliveries SET lease_until = :lease
+WHERE id IN (SELECT id FROM picked)
+RETURNING *`;

@@ -1,0 +1,39 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+export class DataDirLockedError extends Error {
+  constructor(path: string) {
+    super(
+      `Another Hooklane process is using ${path}. One process owns an embedded store; stop the other one, ` +
+        'choose another HOOKLANE_DATA_DIR, or use PostgreSQL (DATABASE_URL) to run several processes.',
+    );
+    this.name = 'DataDirLockedError';
+  }
+}
+
+/**
+ * Opens the SQLite file for durable, single-owner use: WAL with synchronous=FULL (a
+ * committed event survives power loss) and an exclusive lock held for the life of the
+ * connection, which the OS releases if the process dies — so a second process is refused
+ * while a crashed one never leaves a stale lock behind.
+ */
+export function openDatabase(path: string): DatabaseSync {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new DatabaseSync(path, { timeout: 0 });
+  try {
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = FULL');
+    db.exec('PRAGMA foreign_keys = ON');
+    db.exec('PRAGMA cache_size = -32000');
+    // Take the exclusive lock now rather than at the first write.
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('COMMIT');
+  } catch (error) {
+    db.close();
+    if (error instanceof Error && /locked|busy/i.test(error.message)) throw new DataDirLockedError(dirname(path));
+    throw error;
+  }
+  return db;
+}

@@ -1,0 +1,138 @@
+import type {
+  Account,
+  ApiKey,
+  Attempt,
+  Delivery,
+  DeliveryStatus,
+  PayloadFormat,
+  Role,
+  StoredEvent,
+  StoredSecret,
+  Webhook,
+} from '../../core/model.ts';
+
+/** Row → model mapping, shared by every query of the SQLite adapter. */
+type Row = Record<string, unknown>;
+
+const str = (value: unknown): string => String(value);
+const num = (value: unknown): number => Number(value);
+const strOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+const json = <T>(value: unknown, fallback: T): T => (typeof value === 'string' ? (JSON.parse(value) as T) : fallback);
+
+export function toAccount(row: Row): Account {
+  return { id: str(row.id), name: str(row.name), createdAt: num(row.created_at) };
+}
+
+export function toApiKey(row: Row): ApiKey {
+  return {
+    id: str(row.id),
+    accountId: strOrNull(row.account_id),
+    role: str(row.role) as Role,
+    name: strOrNull(row.name),
+    prefix: str(row.prefix),
+    createdAt: num(row.created_at),
+    revokedAt: numOrNull(row.revoked_at),
+  };
+}
+
+export function toWebhook(row: Row): Webhook {
+  return {
+    id: str(row.id),
+    accountId: str(row.account_id),
+    name: str(row.name),
+    url: str(row.url),
+    events: json<string[]>(row.events, []),
+    filters: { contentIds: json<string[] | null>(row.content_ids, null) },
+    format: str(row.format) as PayloadFormat,
+    batchWindowMs: num(row.batch_window_ms),
+    headers: json<Record<string, string>>(row.headers, {}),
+    enabled: Boolean(row.enabled),
+    disabledReason: strOrNull(row.disabled_reason),
+    failingSince: numOrNull(row.failing_since),
+    signed: Boolean(row.signed),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+/** Column values of a webhook, in the order of WEBHOOK_COLUMNS. */
+export const WEBHOOK_COLUMNS =
+  'id, account_id, name, url, events, content_ids, format, batch_window_ms, headers, enabled, disabled_reason, failing_since, signed, created_at, updated_at';
+
+export function webhookValues(w: Webhook): (string | number | null)[] {
+  return [
+    w.id,
+    w.accountId,
+    w.name,
+    w.url,
+    JSON.stringify(w.events),
+    w.filters.contentIds === null ? null : JSON.stringify(w.filters.contentIds),
+    w.format,
+    w.batchWindowMs,
+    JSON.stringify(w.headers),
+    w.enabled ? 1 : 0,
+    w.disabledReason,
+    w.failingSince,
+    w.signed ? 1 : 0,
+    w.createdAt,
+    w.updatedAt,
+  ];
+}
+
+export function toSecret(row: Row): StoredSecret {
+  return { sealed: str(row.sealed), createdAt: num(row.created_at), expiresAt: numOrNull(row.expires_at) };
+}
+
+export function toEvent(row: Row): StoredEvent {
+  return {
+    accountId: str(row.account_id),
+    id: str(row.id),
+    name: str(row.name),
+    typeId: strOrNull(row.type_id),
+    userId: str(row.user_id),
+    contentId: strOrNull(row.content_id),
+    occurredAt: num(row.occurred_at),
+    ingestedAt: num(row.ingested_at),
+    body: str(row.body),
+  };
+}
+
+export function toDelivery(row: Row): Delivery {
+  return {
+    id: str(row.id),
+    accountId: str(row.account_id),
+    webhookId: str(row.webhook_id),
+    eventId: str(row.event_id),
+    status: str(row.status) as DeliveryStatus,
+    format: str(row.format) as PayloadFormat,
+    webhookName: str(row.webhook_name),
+    batchUserId: strOrNull(row.batch_user_id),
+    attemptCount: num(row.attempt_count),
+    attemptsLeft: num(row.attempts_left),
+    nextAttemptAt: numOrNull(row.next_attempt_at),
+    lastStatus: numOrNull(row.last_status),
+    lastError: strOrNull(row.last_error),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+export function toAttempt(row: Row): Attempt {
+  return {
+    id: str(row.id),
+    deliveryId: str(row.delivery_id),
+    accountId: str(row.account_id),
+    webhookId: str(row.webhook_id),
+    number: num(row.number),
+    startedAt: num(row.started_at),
+    durationMs: num(row.duration_ms),
+    url: str(row.url),
+    requestHeaders: json<Record<string, string>>(row.request_headers, {}),
+    responseStatus: numOrNull(row.response_status),
+    responseHeaders: json<Record<string, string> | null>(row.response_headers, null),
+    responseBody: strOrNull(row.response_body),
+    error: strOrNull(row.error),
+    nextAttemptAt: numOrNull(row.next_attempt_at),
+  };
+}

@@ -1,0 +1,597 @@
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { ID_PREFIX, newId } from '../../core/ids.ts';
+import { isBatched, webhooksFor } from '../../core/matching.ts';
+import type { Account, ApiKey, Attempt, Delivery, StoredEvent, StoredSecret, Webhook } from '../../core/model.ts';
+import type {
+  AttemptRecord,
+  ClaimedDelivery,
+  ClaimRequest,
+  DeliveryFilter,
+  IngestOutcome,
+  NewEvent,
+  Page,
+  Store,
+} from '../store.ts';
+import { claimDueSql } from './claim-due.ts';
+import { migrateSqlite } from './migrate.ts';
+import { openDatabase } from './open-database.ts';
+import {
+  toAccount,
+  toApiKey,
+  toAttempt,
+  toDelivery,
+  toEvent,
+  toSecret,
+  toWebhook,
+  WEBHOOK_COLUMNS,
+  webhookValues,
+} from './rows.ts';
+
+export interface SqliteStoreOptions {
+  /** The database file, or ':memory:'. */
+  readonly path: string;
+  /** Attempts a new delivery gets: the retry schedule's length + 1. */
+  readonly deliveryAttempts: number;
+}
+
+/** The largest usetiful batch; a busier user's events start a new one. */
+const MAX_BATCH_EVENTS = 1000;
+
+interface IngestRequest {
+  readonly accountId: string;
+  readonly events: readonly NewEvent[];
+  readonly now: number;
+  readonly resolve: (outcome: IngestOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * The embedded store on `node:sqlite`. The driver is synchronous and the connection is
+ * exclusive to this process, so every method body runs atomically with respect to the
+ * rest of the process; concurrent ingest requests share one transaction (group commit)
+ * so that each fsync serves many 202s.
+ */
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite' as const;
+  readonly #db: DatabaseSync;
+  readonly #deliveryAttempts: number;
+  readonly #statements = new Map<string, StatementSync>();
+  #ingestQueue: IngestRequest[] = [];
+  #flushScheduled = false;
+
+  private constructor(db: DatabaseSync, options: SqliteStoreOptions) {
+    this.#db = db;
+    this.#deliveryAttempts = options.deliveryAttempts;
+  }
+
+  /**
+   * Opens (or creates) the store, migrates it and takes back the claims of a previous
+   * owner: holding the file's exclusive lock proves that owner is gone.
+   */
+  static open(options: SqliteStoreOptions): SqliteStore {
+    const store = new SqliteStore(openDatabase(options.path), options);
+    migrateSqlite(store.#db);
+    store.#db.exec('UPDATE deliveries SET lease_until = 0 WHERE lease_until > 0');
+    return store;
+  }
+
+  #sql(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #transaction<T>(work: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async migrate(): Promise<void> {
+    migrateSqlite(this.#db);
+  }
+
+  async ping(): Promise<void> {
+    this.#sql('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.#ingestQueue.length > 0) this.#flushIngest();
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  // Accounts and keys
+
+  async createAccount(account: Account): Promise<void> {
+    this.#sql('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)').run(
+      account.id,
+      account.name,
+      account.createdAt,
+    );
+  }
+
+  async getAccount(id: string): Promise<Account | null> {
+    const row = this.#sql('SELECT * FROM accounts WHERE id = ?').get(id);
+    return row ? toAccount(row) : null;
+  }
+
+  async insertApiKey(key: ApiKey, hash: string): Promise<void> {
+    this.#sql(
+      'INSERT INTO api_keys (id, account_id, role, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(key.id, key.accountId, key.role, key.name, key.prefix, hash, key.createdAt);
+  }
+
+  async insertRootKeyIfNone(key: ApiKey, hash: string): Promise<boolean> {
+    const result = this.#sql(
+      `INSERT INTO api_keys (id, account_id, role, name, prefix, hash, created_at)
+       VALUES (?, NULL, 'root', ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    ).run(key.id, key.name, key.prefix, hash, key.createdAt);
+    return result.changes > 0;
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKey | null> {
+    const row = this.#sql('SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL').get(hash);
+    return row ? toApiKey(row) : null;
+  }
+
+  async listApiKeys(accountId: string): Promise<ApiKey[]> {
+    return this.#sql('SELECT * FROM api_keys WHERE account_id = ? ORDER BY id').all(accountId).map(toApiKey);
+  }
+
+  async revokeApiKey(accountId: string, id: string, now: number): Promise<boolean> {
+    const result = this.#sql(
+      'UPDATE api_keys SET revoked_at = ? WHERE account_id = ? AND id = ? AND revoked_at IS NULL',
+    ).run(now, accountId, id);
+    return result.changes > 0;
+  }
+
+  // Webhooks and secrets
+
+  async insertWebhook(webhook: Webhook, secret: StoredSecret | null): Promise<void> {
+    this.#transaction(() => {
+      this.#sql(`INSERT INTO webhooks (${WEBHOOK_COLUMNS}) VALUES (${WEBHOOK_COLUMNS.replace(/\w+/g, '?')})`).run(
+        ...webhookValues(webhook),
+      );
+      if (secret) this.#insertSecret(webhook.id, secret);
+    });
+  }
+
+  #insertSecret(webhookId: string, secret: StoredSecret): void {
+    this.#sql('INSERT INTO webhook_secrets (webhook_id, sealed, created_at, expires_at) VALUES (?, ?, ?, ?)').run(
+      webhookId,
+      secret.sealed,
+      secret.createdAt,
+      secret.expiresAt,
+    );
+  }
+
+  async getWebhook(accountId: string, id: string): Promise<Webhook | null> {
+    const row = this.#sql('SELECT * FROM webhooks WHERE account_id = ? AND id = ?').get(accountId, id);
+    return row ? toWebhook(row) : null;
+  }
+
+  async listWebhooks(accountId: string, page: Page): Promise<Webhook[]> {
+    return this.#sql('SELECT * FROM webhooks WHERE account_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
+      .all(accountId, page.before ?? '\uffff', page.limit)
+      .map(toWebhook);
+  }
+
+  async updateWebhook(webhook: Webhook, now: number): Promise<void> {
+    this.#transaction(() => {
+      this.#sql(
+        `UPDATE webhooks SET name = ?, url = ?, events = ?, content_ids = ?, format = ?, batch_window_ms = ?,
+           headers = ?, enabled = ?, disabled_reason = ?, failing_since = ?, signed = ?, updated_at = ?
+         WHERE account_id = ? AND id = ?`,
+      ).run(...webhookValues(webhook).slice(2, 13), now, webhook.accountId, webhook.id);
+      if (!webhook.enabled) this.#failPending(webhook.id, 'webhook disabled', now);
+    });
+  }
+
+  #failPending(webhookId: string, reason: string, now: number): void {
+    this.#sql(
+      `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ?, updated_at = ?
+       WHERE webhook_id = ? AND status = 'pending' AND lease_until <= ?`,
+    ).run(reason, now, webhookId, now);
+  }
+
+  async deleteWebhook(accountId: string, id: string, now: number): Promise<boolean> {
+    return this.#transaction(() => {
+      const deleted = this.#sql('DELETE FROM webhooks WHERE account_id = ? AND id = ?').run(accountId, id);
+      if (deleted.changes === 0) return false;
+      this.#sql('DELETE FROM webhook_secrets WHERE webhook_id = ?').run(id);
+      this.#sql(
+        `UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, last_error = 'webhook deleted', updated_at = ?
+         WHERE webhook_id = ? AND status = 'pending'`,
+      ).run(now, id);
+      return true;
+    });
+  }
+
+  async listSecrets(webhookId: string, now: number): Promise<StoredSecret[]> {
+    return this.#secrets(webhookId, now);
+  }
+
+  #secrets(webhookId: string, now: number): StoredSecret[] {
+    return this.#sql(
+      `SELECT * FROM webhook_secrets WHERE webhook_id = ? AND (expires_at IS NULL OR expires_at > ?)
+       ORDER BY created_at DESC, rowid DESC`,
+    )
+      .all(webhookId, now)
+      .map(toSecret);
+  }
+
+  async replaceSecret(webhookId: string, secret: StoredSecret | null, graceUntil: number, now: number): Promise<void> {
+    this.#transaction(() => {
+      this.#sql(
+        `UPDATE webhook_secrets SET expires_at = MIN(COALESCE(expires_at, ?), ?)
+         WHERE webhook_id = ? AND (expires_at IS NULL OR expires_at > ?)`,
+      ).run(graceUntil, graceUntil, webhookId, now);
+      if (secret) this.#insertSecret(webhookId, secret);
+      this.#sql('UPDATE webhooks SET signed = ?, updated_at = ? WHERE id = ?').run(secret ? 1 : 0, now, webhookId);
+    });
+  }
+
+  // Ingestion and fan-out
+
+  ingest(accountId: string, events: readonly NewEvent[], now: number): Promise<IngestOutcome> {
+    return new Promise((resolve, reject) => {
+      this.#ingestQueue.push({ accountId, events, now, resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flushIngest());
+      }
+    });
+  }
+
+  /** Commits every queued ingest request in one transaction; on failure, each alone. */
+  #flushIngest(): void {
+    this.#flushScheduled = false;
+    const batch = this.#ingestQueue;
+    this.#ingestQueue = [];
+    if (batch.length === 0) return;
+    let outcomes: IngestOutcome[];
+    try {
+      const webhookCache = new Map<string, Webhook[]>();
+      outcomes = this.#transaction(() => batch.map((request) => this.#ingestOne(request, webhookCache)));
+    } catch {
+      for (const request of batch) {
+        try {
+          request.resolve(this.#transaction(() => this.#ingestOne(request, new Map())));
+        } catch (error) {
+          request.reject(error);
+        }
+      }
+      return;
+    }
+    batch.forEach((request, i) => request.resolve(outcomes[i] as IngestOutcome));
+  }
+
+  #ingestOne(request: IngestRequest, webhookCache: Map<string, Webhook[]>): IngestOutcome {
+    const { accountId, now } = request;
+    let webhooks = webhookCache.get(accountId);
+    if (!webhooks) {
+      webhooks = this.#sql('SELECT * FROM webhooks WHERE account_id = ? AND enabled = 1').all(accountId).map(toWebhook);
+      webhookCache.set(accountId, webhooks);
+    }
+    const insertEvent = this.#sql(
+      `INSERT INTO events (account_id, id, name, type_id, user_id, content_id, occurred_at, ingested_at, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    let inserted = 0;
+    let duplicates = 0;
+    let deliveriesCreated = 0;
+    for (const event of request.events) {
+      const result = insertEvent.run(
+        accountId,
+        event.id,
+        event.name,
+        event.typeId,
+        event.userId,
+        event.contentId,
+        event.occurredAt,
+        now,
+        event.body,
+      );
+      if (result.changes === 0) {
+        duplicates++;
+        continue;
+      }
+      inserted++;
+      for (const webhook of webhooksFor(webhooks, event)) {
+        if (isBatched(webhook)) {
+          if (this.#appendToOpenBatch(webhook, event, now)) continue;
+          const id = this.#insertDelivery(webhook, event.id, event.userId, now + webhook.batchWindowMs, now);
+          this.#insertBatchEvent(id, 0, accountId, event.id);
+        } else {
+          this.#insertDelivery(webhook, event.id, null, now, now);
+        }
+        deliveriesCreated++;
+      }
+    }
+    return { inserted, duplicates, deliveriesCreated };
+  }
+
+  #appendToOpenBatch(webhook: Webhook, event: NewEvent, now: number): boolean {
+    const open = this.#sql(
+      `SELECT d.id, (SELECT COUNT(*) FROM delivery_batch_events b WHERE b.delivery_id = d.id) AS size
+       FROM deliveries d
+       WHERE d.webhook_id = ? AND d.batch_user_id = ? AND d.status = 'pending' AND d.attempt_count = 0
+         AND d.next_attempt_at > ? AND d.lease_until <= ?
+       ORDER BY d.id DESC LIMIT 1`,
+    ).get(webhook.id, event.userId, now, now);
+    if (!open || Number(open.size) >= MAX_BATCH_EVENTS) return false;
+    this.#insertBatchEvent(String(open.id), Number(open.size), webhook.accountId, event.id);
+    return true;
+  }
+
+  #insertBatchEvent(deliveryId: string, position: number, accountId: string, eventId: string): void {
+    this.#sql('INSERT INTO delivery_batch_events (delivery_id, position, account_id, event_id) VALUES (?, ?, ?, ?)').run(
+      deliveryId,
+      position,
+      accountId,
+      eventId,
+    );
+  }
+
+  #insertDelivery(
+    webhook: Webhook,
+    eventId: string,
+    batchUserId: string | null,
+    dueAt: number,
+    now: number,
+  ): string {
+    const id = newId(ID_PREFIX.delivery, now);
+    this.#sql(
+      `INSERT INTO deliveries (id, account_id, webhook_id, event_id, status, format, webhook_name, batch_user_id,
+         attempts_left, next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      id,
+      webhook.accountId,
+      webhook.id,
+      eventId,
+      webhook.format,
+      webhook.name,
+      batchUserId,
+      this.#deliveryAttempts,
+      dueAt,
+      now,
+      now,
+    );
+    return id;
+  }
+
+  async insertTestDelivery(webhook: Webhook, event: NewEvent, now: number): Promise<Delivery> {
+    return this.#transaction(() => {
+      this.#sql(
+        `INSERT INTO events (account_id, id, name, type_id, user_id, content_id, occurred_at, ingested_at, body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        webhook.accountId,
+        event.id,
+        event.name,
+        event.typeId,
+        event.userId,
+        event.contentId,
+        event.occurredAt,
+        now,
+        event.body,
+      );
+      const id = this.#insertDelivery(webhook, event.id, null, now, now);
+      return toDelivery(this.#sql('SELECT * FROM deliveries WHERE id = ?').get(id) ?? {});
+    });
+  }
+
+  // The queue
+
+  async claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]> {
+    const saturated: string[] = [];
+    const inFlight: Record<string, number> = {};
+    for (const [webhookId, count] of request.inFlight) {
+      if (count >= request.perWebhookCap) saturated.push(webhookId);
+      else if (count > 0) inFlight[webhookId] = count;
+    }
+    const rows = this.#sql(claimDueSql).all({
+      now: request.now,
+      lease: request.now + request.leaseMs,
+      scan: request.limit * 4,
+      limit: request.limit,
+      cap: request.perWebhookCap,
+      saturated: JSON.stringify(saturated),
+      inflight: JSON.stringify(inFlight),
+    });
+    const deliveries = rows.map(toDelivery).sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0));
+    const webhooks = new Map<string, { webhook: Webhook; secrets: StoredSecret[] } | null>();
+    const claimed: ClaimedDelivery[] = [];
+    for (const delivery of deliveries) {
+      let entry = webhooks.get(delivery.webhookId);
+      if (entry === undefined) {
+        const row = this.#sql('SELECT * FROM webhooks WHERE id = ?').get(delivery.webhookId);
+        entry = row ? { webhook: toWebhook(row), secrets: this.#secrets(delivery.webhookId, request.now) } : null;
+        webhooks.set(delivery.webhookId, entry);
+      }
+      if (entry === null) {
+        // The webhook vanished under a claimed delivery: nothing can be sent.
+        this.#sql(`UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_until = 0 WHERE id = ?`).run(
+          delivery.id,
+        );
+        continue;
+      }
+      claimed.push({ delivery, webhook: entry.webhook, secrets: entry.secrets, events: this.#eventsOf(delivery) });
+    }
+    return claimed;
+  }
+
+  async recordAttempts(results: readonly AttemptRecord[]): Promise<void> {
+    if (results.length === 0) return;
+    this.#transaction(() => {
+      for (const result of results) this.#recordAttempt(result);
+    });
+  }
+
+  #recordAttempt({ attempt, verdict, nextAttemptAt, disableIfFailingSince }: AttemptRecord): void {
+    this.#sql(
+      `INSERT INTO attempts (id, delivery_id, account_id, webhook_id, number, started_at, duration_ms, url,
+         request_headers, response_status, response_headers, response_body, error, next_attempt_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      attempt.id,
+      attempt.deliveryId,
+      attempt.accountId,
+      attempt.webhookId,
+      attempt.number,
+      attempt.startedAt,
+      attempt.durationMs,
+      attempt.url,
+      JSON.stringify(attempt.requestHeaders),
+      attempt.responseStatus,
+      attempt.responseHeaders === null ? null : JSON.stringify(attempt.responseHeaders),
+      attempt.responseBody,
+      attempt.error,
+      attempt.nextAttemptAt,
+    );
+    const now = attempt.startedAt + attempt.durationMs;
+    const status = verdict === 'succeeded' ? 'succeeded' : verdict === 'retry' ? 'pending' : 'failed';
+    this.#sql(
+      `UPDATE deliveries SET status = ?, attempt_count = ?, attempts_left = MAX(attempts_left - 1, 0),
+         next_attempt_at = ?, lease_until = 0, last_status = ?, last_error = ?, updated_at = ?
+       WHERE id = ?`,
+    ).run(
+      status,
+      attempt.number,
+      verdict === 'retry' ? nextAttemptAt : null,
+      attempt.responseStatus,
+      attempt.error,
+      now,
+      attempt.deliveryId,
+    );
+    if (verdict === 'succeeded') {
+      this.#sql('UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL').run(
+        attempt.webhookId,
+      );
+      return;
+    }
+    this.#sql('UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL').run(
+      attempt.startedAt,
+      attempt.webhookId,
+    );
+    const disable = (reason: string, condition: string, ...params: SQLInputValue[]) => {
+      const changed = this.#sql(
+        `UPDATE webhooks SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = 1 ${condition}`,
+      ).run(reason, now, attempt.webhookId, ...params);
+      if (changed.changes > 0) this.#failPending(attempt.webhookId, 'webhook disabled', now);
+    };
+    if (verdict === 'gone') disable('the endpoint answered 410 Gone', '');
+    else disable('the endpoint kept failing', 'AND failing_since <= ?', disableIfFailingSince);
+  }
+
+  async releaseClaims(deliveryIds: readonly string[]): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    this.#sql('UPDATE deliveries SET lease_until = 0 WHERE id IN (SELECT value FROM json_each(?))').run(
+      JSON.stringify(deliveryIds),
+    );
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const row = this.#sql(
+      `SELECT next_attempt_at FROM deliveries WHERE status = 'pending' AND lease_until <= ?
+       ORDER BY next_attempt_at LIMIT 1`,
+    ).get(Date.now());
+    return row ? Number(row.next_attempt_at) : null;
+  }
+
+  // The operator's view
+
+  async listDeliveries(accountId: string, filter: DeliveryFilter, page: Page): Promise<Delivery[]> {
+    const where = ['account_id = ?'];
+    const params: SQLInputValue[] = [accountId];
+    const add = (clause: string, ...values: SQLInputValue[]) => {
+      where.push(clause);
+      params.push(...values);
+    };
+    if (filter.webhookId !== undefined) add('webhook_id = ?', filter.webhookId);
+    if (filter.status !== undefined) add('status = ?', filter.status);
+    if (filter.since !== undefined) add('created_at >= ?', filter.since);
+    if (filter.until !== undefined) add('created_at < ?', filter.until);
+    if (filter.eventId !== undefined) {
+      add(
+        '(event_id = ? OR id IN (SELECT delivery_id FROM delivery_batch_events WHERE account_id = ? AND event_id = ?))',
+        filter.eventId,
+        accountId,
+        filter.eventId,
+      );
+    }
+    if (page.before !== null) add('id < ?', page.before);
+    return this.#sql(`SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+      .all(...params, page.limit)
+      .map(toDelivery);
+  }
+
+  async getDelivery(accountId: string, id: string): Promise<Delivery | null> {
+    const row = this.#sql('SELECT * FROM deliveries WHERE account_id = ? AND id = ?').get(accountId, id);
+    return row ? toDelivery(row) : null;
+  }
+
+  async listAttempts(deliveryId: string): Promise<Attempt[]> {
+    return this.#sql('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number, started_at')
+      .all(deliveryId)
+      .map(toAttempt);
+  }
+
+  async eventsOfDelivery(delivery: Delivery): Promise<StoredEvent[]> {
+    return this.#eventsOf(delivery);
+  }
+
+  #eventsOf(delivery: Delivery): StoredEvent[] {
+    if (delivery.batchUserId !== null) {
+      return this.#sql(
+        `SELECT e.* FROM delivery_batch_events b JOIN events e ON e.account_id = b.account_id AND e.id = b.event_id
+         WHERE b.delivery_id = ? ORDER BY b.position`,
+      )
+        .all(delivery.id)
+        .map(toEvent);
+    }
+    return this.#sql('SELECT * FROM events WHERE account_id = ? AND id = ?')
+      .all(delivery.accountId, delivery.eventId)
+      .map(toEvent);
+  }
+
+  async retryDelivery(accountId: string, id: string, now: number): Promise<Delivery | null> {
+    const row = this.#sql(
+      `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?,
+         attempts_left = CASE WHEN status = 'pending' THEN MAX(attempts_left, 1) ELSE 1 END
+       WHERE account_id = ? AND id = ? AND lease_until <= ? RETURNING *`,
+    ).get(now, now, accountId, id, now);
+    return row ? toDelivery(row) : this.getDelivery(accountId, id);
+  }
+
+  async recoverDeliveries(
+    accountId: string,
+    webhookId: string,
+    since: number,
+    until: number,
+    now: number,
+  ): Promise<number> {
+    const result = this.#sql(
+      `UPDATE deliveries SET status = 'pending', attempts_left = 1, next_attempt_at = ?, updated_at = ?
+       WHERE account_id = ? AND webhook_id = ? AND status = 'failed' AND created_at >= ? AND created_at < ?`,
+    ).run(now, now, accountId, webhookId, since, until);
+    return Number(result.changes);
+  }
+
+  async queueStats(): Promise<{ pending: number; oldestPendingAt: number | null }> {
+    const row = this.#sql(
+      `SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM deliveries WHERE status = 'pending'`,
+    ).get();
+    return { pending: Number(row?.pending ?? 0), oldestPendingAt: row?.oldest == null ? null : Number(row.oldest) };
+  }
+}

@@ -1,0 +1,131 @@
+import type {
+  Account,
+  ApiKey,
+  Attempt,
+  Delivery,
+  DeliveryStatus,
+  StoredEvent,
+  StoredSecret,
+  Webhook,
+} from '../core/model.ts';
+
+/**
+ * The Store port: everything Hooklane keeps, behind one interface. Each backend folder
+ * (`sqlite/`, later `postgres/`) implements it with the same files in the same roles, and
+ * one contract suite (`test/store.contract.ts`) runs against every backend.
+ */
+export interface Store {
+  readonly backend: 'sqlite' | 'postgres';
+  /** Applies pending numbered migrations; safe to call from several processes. */
+  migrate(): Promise<void>;
+  /** Throws when the database cannot answer (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  createAccount(account: Account): Promise<void>;
+  getAccount(id: string): Promise<Account | null>;
+
+  insertApiKey(key: ApiKey, hash: string): Promise<void>;
+  /** Stores a generated root key unless the store already has one: the first process wins. */
+  insertRootKeyIfNone(key: ApiKey, hash: string): Promise<boolean>;
+  findApiKeyByHash(hash: string): Promise<ApiKey | null>;
+  listApiKeys(accountId: string): Promise<ApiKey[]>;
+  revokeApiKey(accountId: string, id: string, now: number): Promise<boolean>;
+
+  insertWebhook(webhook: Webhook, secret: StoredSecret | null): Promise<void>;
+  getWebhook(accountId: string, id: string): Promise<Webhook | null>;
+  listWebhooks(accountId: string, page: Page): Promise<Webhook[]>;
+  /** Writes a webhook's editable fields; when it becomes disabled, its pending deliveries fail. */
+  updateWebhook(webhook: Webhook, now: number): Promise<void>;
+  /** Deletes a webhook and cancels its pending deliveries. */
+  deleteWebhook(accountId: string, id: string, now: number): Promise<boolean>;
+  /** Valid secrets (not expired at `now`), newest first. */
+  listSecrets(webhookId: string, now: number): Promise<StoredSecret[]>;
+  /** Adds a new newest secret; the others stay valid until `graceUntil`. A null secret removes signing. */
+  replaceSecret(webhookId: string, secret: StoredSecret | null, graceUntil: number, now: number): Promise<void>;
+
+  /**
+   * Stores events and their deliveries in one durable transaction (the 202 follows it).
+   * Events whose id the account already has are skipped, with no new deliveries.
+   */
+  ingest(accountId: string, events: readonly NewEvent[], now: number): Promise<IngestOutcome>;
+  /** Stores a sample event and one delivery for just this webhook (the `test` action). */
+  insertTestDelivery(webhook: Webhook, event: NewEvent, now: number): Promise<Delivery>;
+
+  /** Leases due deliveries, never more per webhook than its free in-flight slots. */
+  claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]>;
+  /** Records finished attempts and their consequences in one transaction. */
+  recordAttempts(results: readonly AttemptRecord[]): Promise<void>;
+  /** Gives claims back (graceful shutdown) so another process can take them at once. */
+  releaseClaims(deliveryIds: readonly string[]): Promise<void>;
+  /** When the next pending delivery becomes due, or null when none is pending. */
+  nextDueAt(): Promise<number | null>;
+
+  listDeliveries(accountId: string, filter: DeliveryFilter, page: Page): Promise<Delivery[]>;
+  getDelivery(accountId: string, id: string): Promise<Delivery | null>;
+  listAttempts(deliveryId: string): Promise<Attempt[]>;
+  eventsOfDelivery(delivery: Delivery): Promise<StoredEvent[]>;
+  /** Makes a delivery due now with one more attempt. */
+  retryDelivery(accountId: string, id: string, now: number): Promise<Delivery | null>;
+  /** Re-queues a webhook's failed deliveries created in [since, until); returns how many. */
+  recoverDeliveries(accountId: string, webhookId: string, since: number, until: number, now: number): Promise<number>;
+
+  queueStats(): Promise<{ pending: number; oldestPendingAt: number | null }>;
+}
+
+export interface Page {
+  /** Exclusive: return objects whose id sorts before this one (ids sort by creation time). */
+  readonly before: string | null;
+  readonly limit: number;
+}
+
+export interface DeliveryFilter {
+  readonly webhookId?: string | undefined;
+  readonly eventId?: string | undefined;
+  readonly status?: DeliveryStatus | undefined;
+  readonly since?: number | undefined;
+  readonly until?: number | undefined;
+}
+
+export interface NewEvent {
+  readonly id: string;
+  readonly name: string;
+  readonly typeId: string | null;
+  readonly userId: string;
+  readonly contentId: string | null;
+  readonly occurredAt: number;
+  readonly body: string;
+}
+
+export interface IngestOutcome {
+  readonly inserted: number;
+  readonly duplicates: number;
+  readonly deliveriesCreated: number;
+}
+
+export interface ClaimRequest {
+  readonly now: number;
+  readonly limit: number;
+  readonly leaseMs: number;
+  readonly perWebhookCap: number;
+  /** Requests this process has in flight, per webhook id. */
+  readonly inFlight: ReadonlyMap<string, number>;
+}
+
+export interface ClaimedDelivery {
+  readonly delivery: Delivery;
+  readonly webhook: Webhook;
+  readonly secrets: readonly StoredSecret[];
+  readonly events: readonly StoredEvent[];
+}
+
+export type AttemptVerdict = 'succeeded' | 'retry' | 'failed' | 'gone';
+
+export interface AttemptRecord {
+  readonly attempt: Attempt;
+  readonly verdict: AttemptVerdict;
+  /** For `retry`: when the next attempt is due. */
+  readonly nextAttemptAt: number | null;
+  /** A webhook failing since before this is disabled by this failure. */
+  readonly disableIfFailingSince: number;
+}
