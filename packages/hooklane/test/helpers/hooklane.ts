@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config.ts';
+import { type Hooklane, startHooklane } from '../../src/main.ts';
+
+export interface ApiResponse<T = any> {
+  readonly status: number;
+  readonly body: T;
+  readonly headers: Headers;
+}
+
+/** A Hooklane server in this process, on a real socket, on a fresh SQLite data dir. */
+export interface TestServer {
+  readonly url: string;
+  readonly rootKey: string;
+  readonly dataDir: string;
+  readonly hooklane: Hooklane;
+  /** Calls the API; `body` is JSON-encoded unless it is a string (sent raw). */
+  api<T = any>(method: string, path: string, options?: { key?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  /** Creates an account with an admin key. */
+  account(): Promise<{ id: string; adminKey: string }>;
+  close(): Promise<void>;
+}
+
+/** Test defaults: loopback targets allowed, quick retries without jitter, quiet logs. */
+export const TEST_ENV: Record<string, string> = {
+  HOST: '127.0.0.1',
+  PORT: '0',
+  HOOKLANE_ALLOW_PRIVATE_NETWORKS: 'true',
+  HOOKLANE_RETRY_SCHEDULE: '100ms,100ms,100ms',
+  HOOKLANE_RETRY_JITTER: '0',
+  HOOKLANE_POLL_INTERVAL: '50ms',
+  HOOKLANE_DELIVERY_TIMEOUT: '5s',
+  HOOKLANE_SHUTDOWN_GRACE: '1s',
+  LOG_LEVEL: 'silent',
+};
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = env.HOOKLANE_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'hooklane-test-'));
+  const rootKey = env.HOOKLANE_ROOT_KEY ?? `hlr_test_${randomBytes(16).toString('hex')}`;
+  const config = loadConfig({ ...TEST_ENV, HOOKLANE_DATA_DIR: dataDir, HOOKLANE_ROOT_KEY: rootKey, ...env });
+  const hooklane = await startHooklane(config);
+  const url = hooklane.url as string;
+
+  const api: TestServer['api'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    const key = options.key === undefined ? rootKey : options.key;
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${url}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? null : JSON.parse(text);
+    } catch {
+      // Not JSON: keep the text.
+    }
+    return { status: response.status, body: parsed as any, headers: response.headers };
+  };
+
+  return {
+    url,
+    rootKey,
+    dataDir,
+    hooklane,
+    api,
+    async account() {
+      const account = await api('POST', '/v1/accounts', { body: { name: 'test account' } });
+      if (account.status !== 201) throw new Error(`account: ${account.status} ${JSON.stringify(account.body)}`);
+      const key = await api('POST', `/v1/accounts/${account.body.id}/keys`, { body: { role: 'admin' } });
+      return { id: account.body.id as string, adminKey: key.body.key as string };
+    },
+    async close() {
+      await hooklane.close();
+      if (env.HOOKLANE_DATA_DIR === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
