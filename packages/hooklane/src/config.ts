@@ -54,28 +54,115 @@ export interface Setting {
 export const SETTINGS: readonly Setting[] = [
   { name: 'HOST', default: '127.0.0.1', description: 'Interface the HTTP API listens on.' },
   { name: 'PORT', default: '8080', description: 'Port of the HTTP API (0 picks a free one).' },
-  { name: 'HOOKLANE_DATA_DIR', default: './.hooklane', description: 'Where the embedded store keeps its SQLite file and generated secret key.' },
-  { name: 'DATABASE_URL', default: '(unset)', description: '`postgres://...` selects PostgreSQL (see the PostgreSQL issue); unset uses the embedded SQLite store.' },
-  { name: 'HOOKLANE_ROOT_KEY', default: '(generated)', description: 'The root API key. Unset or empty: one is generated at first start, printed once, and stored hashed.' },
-  { name: 'HOOKLANE_ROLE', default: 'all', description: '`api`, `worker` or `all`: which parts this process runs.' },
-  { name: 'HOOKLANE_ALLOW_PRIVATE_NETWORKS', default: 'false', description: '`true` lets webhooks target loopback and private addresses (local development, tests).' },
-  { name: 'HOOKLANE_RETRY_SCHEDULE', default: '5s,5m,30m,2h,5h,10h,10h', description: 'Delays between consecutive attempts (units ms, s, m, h, d).' },
-  { name: 'HOOKLANE_RETRY_JITTER', default: '0.2', description: 'Random spread of each delay, as a fraction (0.2 = ±20%).' },
-  { name: 'HOOKLANE_DELIVERY_TIMEOUT', default: '15s', description: 'Time an endpoint has to answer a delivery.' },
-  { name: 'HOOKLANE_SECRET_KEY', default: '(generated)', description: 'base64 of 32 bytes (`openssl rand -base64 32`) encrypting webhook secrets at rest; generated into the data dir when unset.' },
-  { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.' },
-  { name: 'HOOKLANE_METRICS_TOKEN', default: '(unset)', description: 'When set, `/metrics` requires `Authorization: Bearer <token>`.' },
-  { name: 'HOOKLANE_MAX_BODY_BYTES', default: '1048576', description: 'Largest API request body (413 beyond).' },
-  { name: 'HOOKLANE_MAX_EVENT_BYTES', default: '262144', description: "Largest single event's JSON (413 beyond)." },
-  { name: 'HOOKLANE_MAX_RESPONSE_BYTES', default: '65536', description: 'How much of a response body is kept per attempt.' },
+  {
+    name: 'HOOKLANE_DATA_DIR',
+    default: './.hooklane',
+    description: 'Where the embedded store keeps its SQLite file and generated secret key.',
+  },
+  {
+    name: 'DATABASE_URL',
+    default: '(unset)',
+    description:
+      '`postgres://...` selects PostgreSQL (see the PostgreSQL issue); unset uses the embedded SQLite store.',
+  },
+  {
+    name: 'HOOKLANE_ROOT_KEY',
+    default: '(generated)',
+    description:
+      'The root API key. Unset or empty: one is generated at first start, printed once, and stored hashed.',
+  },
+  {
+    name: 'HOOKLANE_ROLE',
+    default: 'all',
+    description: '`api`, `worker` or `all`: which parts this process runs.',
+  },
+  {
+    name: 'HOOKLANE_ALLOW_PRIVATE_NETWORKS',
+    default: 'false',
+    description: '`true` lets webhooks target loopback and private addresses (local development, tests).',
+  },
+  {
+    name: 'HOOKLANE_RETRY_SCHEDULE',
+    default: '5s,5m,30m,2h,5h,10h,10h',
+    description: 'Delays between consecutive attempts (units ms, s, m, h, d).',
+  },
+  {
+    name: 'HOOKLANE_RETRY_JITTER',
+    default: '0.2',
+    description: 'Random spread of each delay, as a fraction (0.2 = ±20%).',
+  },
+  {
+    name: 'HOOKLANE_DELIVERY_TIMEOUT',
+    default: '15s',
+    description: 'Time an endpoint has to answer a delivery.',
+  },
+  {
+    name: 'HOOKLANE_SECRET_KEY',
+    default: '(generated)',
+    description:
+      'base64 of 32 bytes (`openssl rand -base64 32`) encrypting webhook secrets at rest; generated into the data dir when unset.',
+  },
+  {
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description: 'pino level: fatal, error, warn, info, debug, trace, silent.',
+  },
+  {
+    name: 'HOOKLANE_METRICS_TOKEN',
+    default: '(unset)',
+    description: 'When set, `/metrics` requires `Authorization: Bearer <token>`.',
+  },
+  {
+    name: 'HOOKLANE_MAX_BODY_BYTES',
+    default: '1048576',
+    description: 'Largest API request body (413 beyond).',
+  },
+  {
+    name: 'HOOKLANE_MAX_EVENT_BYTES',
+    default: '262144',
+    description: "Largest single event's JSON (413 beyond).",
+  },
+  {
+    name: 'HOOKLANE_MAX_RESPONSE_BYTES',
+    default: '65536',
+    description: 'How much of a response body is kept per attempt.',
+  },
   { name: 'HOOKLANE_CLAIM_BATCH', default: '100', description: 'Deliveries claimed per batch.' },
-  { name: 'HOOKLANE_LEASE', default: '30s', description: "How long a claim lasts; a crashed process's claims are retried after it." },
-  { name: 'HOOKLANE_MAX_IN_FLIGHT_PER_WEBHOOK', default: '32', description: 'Most concurrent requests to one webhook.' },
-  { name: 'HOOKLANE_MAX_IN_FLIGHT', default: '512', description: 'Most concurrent requests of one worker process.' },
-  { name: 'HOOKLANE_POLL_INTERVAL', default: '1s', description: 'Longest sleep of an idle worker before it looks for due retries.' },
-  { name: 'HOOKLANE_DISABLE_AFTER', default: '5d', description: 'A webhook failing continuously this long is disabled.' },
-  { name: 'HOOKLANE_SECRET_GRACE', default: '24h', description: 'How long a rotated-out secret keeps signing and verifying.' },
-  { name: 'HOOKLANE_SHUTDOWN_GRACE', default: '10s', description: 'On SIGTERM, how long in-flight deliveries get to finish.' },
+  {
+    name: 'HOOKLANE_LEASE',
+    default: '30s',
+    description: "How long a claim lasts; a crashed process's claims are retried after it.",
+  },
+  {
+    name: 'HOOKLANE_MAX_IN_FLIGHT_PER_WEBHOOK',
+    default: '32',
+    description: 'Most concurrent requests to one webhook.',
+  },
+  {
+    name: 'HOOKLANE_MAX_IN_FLIGHT',
+    default: '512',
+    description: 'Most concurrent requests of one worker process.',
+  },
+  {
+    name: 'HOOKLANE_POLL_INTERVAL',
+    default: '1s',
+    description: 'Longest sleep of an idle worker before it looks for due retries.',
+  },
+  {
+    name: 'HOOKLANE_DISABLE_AFTER',
+    default: '5d',
+    description: 'A webhook failing continuously this long is disabled.',
+  },
+  {
+    name: 'HOOKLANE_SECRET_GRACE',
+    default: '24h',
+    description: 'How long a rotated-out secret keeps signing and verifying.',
+  },
+  {
+    name: 'HOOKLANE_SHUTDOWN_GRACE',
+    default: '10s',
+    description: 'On SIGTERM, how long in-flight deliveries get to finish.',
+  },
 ];
 
 /**
@@ -105,7 +192,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     const raw = text(name, fallback);
     const value = parseDuration(raw);
     if (value === undefined || value < minMs) {
-      problems.push(`${name} must be a duration such as 500ms, 15s, 5m, 2h or 5d, at least ${formatDuration(minMs)} (got "${raw}")`);
+      problems.push(
+        `${name} must be a duration such as 500ms, 15s, 5m, 2h or 5d, at least ${formatDuration(minMs)} (got "${raw}")`,
+      );
       return parseDuration(fallback) ?? 0;
     }
     return value;
@@ -126,12 +215,15 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const scheduleRaw = text('HOOKLANE_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h');
   const retrySchedule = scheduleRaw.split(',').map((part) => parseDuration(part));
   if (retrySchedule.length > 50 || retrySchedule.some((ms) => ms === undefined)) {
-    problems.push(`HOOKLANE_RETRY_SCHEDULE must be up to 50 comma-separated durations such as 5s,5m,30m (got "${scheduleRaw}")`);
+    problems.push(
+      `HOOKLANE_RETRY_SCHEDULE must be up to 50 comma-separated durations such as 5s,5m,30m (got "${scheduleRaw}")`,
+    );
   }
 
   const jitterRaw = text('HOOKLANE_RETRY_JITTER', '0.2');
   const retryJitter = Number(jitterRaw);
-  if (!(retryJitter >= 0 && retryJitter <= 1)) problems.push(`HOOKLANE_RETRY_JITTER must be from 0 to 1 (got "${jitterRaw}")`);
+  if (!(retryJitter >= 0 && retryJitter <= 1))
+    problems.push(`HOOKLANE_RETRY_JITTER must be from 0 to 1 (got "${jitterRaw}")`);
 
   const databaseUrl = optional('DATABASE_URL');
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -145,7 +237,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 
   const logLevel = text('LOG_LEVEL', 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
-    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`);
+    problems.push(
+      `LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`,
+    );
   }
 
   const dataDir = text('HOOKLANE_DATA_DIR', './.hooklane');

@@ -36,7 +36,10 @@ export function createLogger(config: Config): Logger {
   return pino({
     level: config.logLevel,
     base: { service: 'hooklane' },
-    redact: { paths: ['req.headers.authorization', '*.secret', '*.key', 'headers.authorization'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', '*.secret', '*.key', 'headers.authorization'],
+      censor: '[redacted]',
+    },
   });
 }
 
@@ -44,7 +47,9 @@ export function createLogger(config: Config): Logger {
 function loadSecretKey(config: Config): Buffer {
   if (config.secretKey !== null) return Buffer.from(config.secretKey, 'base64');
   if (config.databaseUrl !== null) {
-    throw new Error('HOOKLANE_SECRET_KEY is required with PostgreSQL: every process must share the key (openssl rand -base64 32).');
+    throw new Error(
+      'HOOKLANE_SECRET_KEY is required with PostgreSQL: every process must share the key (openssl rand -base64 32).',
+    );
   }
   mkdirSync(config.dataDir, { recursive: true });
   const path = join(config.dataDir, 'secret.key');
@@ -60,9 +65,14 @@ function loadSecretKey(config: Config): Buffer {
 
 function openStore(config: Config): Store {
   if (config.databaseUrl !== null) {
-    throw new Error('DATABASE_URL (PostgreSQL) is not supported by this build yet; unset it to use the embedded store.');
+    throw new Error(
+      'DATABASE_URL (PostgreSQL) is not supported by this build yet; unset it to use the embedded store.',
+    );
   }
-  return SqliteStore.open({ path: join(config.dataDir, 'hooklane.db'), deliveryAttempts: config.retrySchedule.length + 1 });
+  return SqliteStore.open({
+    path: join(config.dataDir, 'hooklane.db'),
+    deliveryAttempts: config.retrySchedule.length + 1,
+  });
 }
 
 /**
@@ -97,7 +107,15 @@ export async function startHooklane(config: Config, options: { logger?: Logger }
         disableAfterMs: config.disableAfterMs,
         retry: { schedule: config.retrySchedule, jitter: config.retryJitter },
       },
-      { store, sender, secretBox, metrics, logger: logger.child({ component: 'delivery' }), now: Date.now, random: Math.random },
+      {
+        store,
+        sender,
+        secretBox,
+        metrics,
+        logger: logger.child({ component: 'delivery' }),
+        now: Date.now,
+        random: Math.random,
+      },
     );
     const running = engine;
     unsubscribe = bus.onWork(() => running.notify());

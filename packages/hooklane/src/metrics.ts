@@ -9,7 +9,9 @@ export interface Metrics {
 }
 
 /** `queueStats` feeds the pending gauges at scrape time, so they cost nothing between scrapes. */
-export function createMetrics(queueStats: () => Promise<{ pending: number; oldestPendingAt: number | null }>): Metrics {
+export function createMetrics(
+  queueStats: () => Promise<{ pending: number; oldestPendingAt: number | null }>,
+): Metrics {
   const registry = new Registry();
   const eventsIngested = new Counter({
     name: 'hooklane_events_ingested_total',

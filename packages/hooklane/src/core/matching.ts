@@ -14,7 +14,9 @@ export interface EventKey {
 export function webhookWants(webhook: Pick<Webhook, 'events' | 'filters'>, event: EventKey): boolean {
   const { events } = webhook;
   const listed =
-    events.includes('*') || events.includes(event.name) || (event.typeId !== null && events.includes(event.typeId));
+    events.includes('*') ||
+    events.includes(event.name) ||
+    (event.typeId !== null && events.includes(event.typeId));
   if (!listed) return false;
   const contentIds = webhook.filters.contentIds;
   if (contentIds === null || contentIds.length === 0) return true;

@@ -4,7 +4,11 @@ import type { PayloadFormat, StoredEvent } from './model.ts';
  * Builds the request body of a delivery from its stored events: a pure function of
  * stored data, so every retry sends byte-identical bodies.
  */
-export function buildPayload(format: PayloadFormat, webhookName: string, events: readonly StoredEvent[]): string {
+export function buildPayload(
+  format: PayloadFormat,
+  webhookName: string,
+  events: readonly StoredEvent[],
+): string {
   const first = events[0];
   if (!first) throw new Error('a delivery has at least one event');
   switch (format) {

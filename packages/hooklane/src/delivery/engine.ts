@@ -3,7 +3,7 @@ import { ID_PREFIX, newId } from '../core/ids.ts';
 import type { Attempt } from '../core/model.ts';
 import { buildPayload } from '../core/payload-formats.ts';
 import { classifyStatus, nextDelayMs, parseRetryAfter, type RetryPolicy } from '../core/retry-policy.ts';
-import { type SecretBox, } from '../core/secrets.ts';
+import type { SecretBox } from '../core/secrets.ts';
 import { secretKeyBytes, signatureHeaders } from '../core/signatures.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AttemptRecord, AttemptVerdict, ClaimedDelivery, Store } from '../store/store.ts';
@@ -155,7 +155,9 @@ export class DeliveryEngine {
       .then((record) => {
         if (record) this.#queueResult(record);
       })
-      .catch((error: unknown) => this.#deps.logger.error({ err: error, delivery_id: claimed.delivery.id }, 'attempt crashed'))
+      .catch((error: unknown) =>
+        this.#deps.logger.error({ err: error, delivery_id: claimed.delivery.id }, 'attempt crashed'),
+      )
       .finally(() => {
         this.#inFlightTotal--;
         const left = (this.#inFlight.get(webhookId) ?? 1) - 1;
@@ -191,7 +193,16 @@ export class DeliveryEngine {
       url: webhook.url,
     };
     if (events.length === 0) {
-      const attempt: Attempt = { ...base, durationMs: 0, requestHeaders: {}, responseStatus: null, responseHeaders: null, responseBody: null, error: 'the event is no longer stored', nextAttemptAt: null };
+      const attempt: Attempt = {
+        ...base,
+        durationMs: 0,
+        requestHeaders: {},
+        responseStatus: null,
+        responseHeaders: null,
+        responseBody: null,
+        error: 'the event is no longer stored',
+        nextAttemptAt: null,
+      };
       return { attempt, verdict: 'failed', nextAttemptAt: null, disableIfFailingSince: 0 };
     }
     const body = buildPayload(delivery.format, delivery.webhookName, events);
@@ -199,7 +210,12 @@ export class DeliveryEngine {
       ...webhook.headers,
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
-      ...signatureHeaders(secrets.map((secret) => this.#keyOf(secret.sealed)), delivery.id, startedAt, body),
+      ...signatureHeaders(
+        secrets.map((secret) => this.#keyOf(secret.sealed)),
+        delivery.id,
+        startedAt,
+        body,
+      ),
     };
     if (!webhook.signed) {
       // An unsigned webhook still carries a stable id for de-duplication.
@@ -209,7 +225,10 @@ export class DeliveryEngine {
     if (this.#abort.signal.aborted) return null;
 
     const finishedAt = startedAt + result.durationMs;
-    const outcome = classifyStatus(result.status, parseRetryAfter(result.headers?.['retry-after'], finishedAt));
+    const outcome = classifyStatus(
+      result.status,
+      parseRetryAfter(result.headers?.['retry-after'], finishedAt),
+    );
     let verdict: AttemptVerdict;
     let nextAttemptAt: number | null = null;
     if (outcome.kind === 'success') verdict = 'succeeded';
@@ -218,7 +237,12 @@ export class DeliveryEngine {
       const schedule = this.#options.retry.schedule;
       const delay =
         delivery.attemptsLeft > 1
-          ? nextDelayMs(this.#options.retry, Math.min(number, schedule.length), outcome.retryAfterMs, random())
+          ? nextDelayMs(
+              this.#options.retry,
+              Math.min(number, schedule.length),
+              outcome.retryAfterMs,
+              random(),
+            )
           : null;
       verdict = delay === null ? 'failed' : 'retry';
       nextAttemptAt = delay === null ? null : finishedAt + delay;
@@ -235,15 +259,32 @@ export class DeliveryEngine {
     };
     metrics.deliveryOutcomes.inc({ outcome: verdict });
     metrics.attemptDuration.observe({ outcome: verdict }, result.durationMs / 1000);
-    const log = { account_id: delivery.accountId, webhook_id: webhook.id, delivery_id: delivery.id, attempt: number, status: result.status, duration_ms: result.durationMs };
+    const log = {
+      account_id: delivery.accountId,
+      webhook_id: webhook.id,
+      delivery_id: delivery.id,
+      attempt: number,
+      status: result.status,
+      duration_ms: result.durationMs,
+    };
     if (verdict === 'succeeded') logger.debug(log, 'delivered');
-    else logger.info({ ...log, error: attempt.error, verdict, next_attempt_at: nextAttemptAt }, 'delivery attempt failed');
-    return { attempt, verdict, nextAttemptAt, disableIfFailingSince: finishedAt - this.#options.disableAfterMs };
+    else
+      logger.info(
+        { ...log, error: attempt.error, verdict, next_attempt_at: nextAttemptAt },
+        'delivery attempt failed',
+      );
+    return {
+      attempt,
+      verdict,
+      nextAttemptAt,
+      disableIfFailingSince: finishedAt - this.#options.disableAfterMs,
+    };
   }
 
   #queueResult(record: AttemptRecord): void {
     this.#results.push(record);
-    if (!this.#flushing) this.#flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flushResults());
+    if (!this.#flushing)
+      this.#flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flushResults());
   }
 
   /** Writes finished attempts in one transaction; on a database error keeps them and tries again. */
@@ -257,7 +298,9 @@ export class DeliveryEngine {
     } catch (error) {
       this.#deps.logger.error({ err: error, count: batch.length }, 'recording attempts failed; retrying');
       this.#results = [...batch, ...this.#results];
-      this.#flushing = new Promise<void>((resolve) => setTimeout(resolve, 500).unref()).then(() => this.#flushResults());
+      this.#flushing = new Promise<void>((resolve) => setTimeout(resolve, 500).unref()).then(() =>
+        this.#flushResults(),
+      );
       if (this.#abort.signal.aborted) return;
     }
     if (this.#results.length > 0 && !this.#flushing) this.#queueResult(this.#results.pop() as AttemptRecord);
@@ -269,7 +312,11 @@ function redactSignatures(headers: Record<string, string>): Record<string, strin
   const copy = { ...headers };
   for (const name of ['x-apc-signature', 'webhook-signature']) {
     const value = copy[name];
-    if (value !== undefined) copy[name] = value.split(' ').map((part) => `${part.slice(0, 12)}…`).join(' ');
+    if (value !== undefined)
+      copy[name] = value
+        .split(' ')
+        .map((part) => `${part.slice(0, 12)}…`)
+        .join(' ');
   }
   return copy;
 }

@@ -17,13 +17,17 @@ import { ErrorBody, NoQuery } from './schemas.ts';
  * The HTTP API. Built without listening, so tests can drive it in-process with `inject`
  * or on a real socket with `listen`.
  */
-export async function buildApp(deps: RouteDeps & { authenticate: Authenticate; logger: Logger }): Promise<FastifyInstance> {
+export async function buildApp(
+  deps: RouteDeps & { authenticate: Authenticate; logger: Logger },
+): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.maxBodyBytes,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
   });
 
   // Unknown query parameters are refused, not ignored: routes without a query schema get an empty strict one.

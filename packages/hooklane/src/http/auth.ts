@@ -50,7 +50,10 @@ export function installAuth(app: FastifyInstance, authenticate: Authenticate, st
       }
     }
     if (!ADMITS[access].includes(principal.role)) {
-      throw new HooklaneError('forbidden', `A ${principal.role} key cannot do this; it needs ${access === 'root' ? 'the root key' : `an ${access === 'viewer' ? 'admin or viewer' : access === 'ingest' ? 'admin or ingest' : 'admin'} key`}.`);
+      throw new HooklaneError(
+        'forbidden',
+        `A ${principal.role} key cannot do this; it needs ${access === 'root' ? 'the root key' : `an ${access === 'viewer' ? 'admin or viewer' : access === 'ingest' ? 'admin or ingest' : 'admin'} key`}.`,
+      );
     }
   });
 }

@@ -11,45 +11,67 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 };
 
 function send(reply: FastifyReply, error: HooklaneError) {
-  const body = { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } };
+  const body = {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    },
+  };
   return reply.code(error.status).type('application/json').send(body);
 }
 
 /** The one place that turns errors into HTTP responses: `{"error": {"code", "message", "details"}}`. */
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((raw: FastifyError | HooklaneError | Error, request: FastifyRequest, reply: FastifyReply) => {
-    if (raw instanceof HooklaneError) return send(reply, raw);
-    const error = raw as FastifyError;
-    if (error.validation) {
-      const details = error.validation.map((issue) => ({
-        path: `${error.validationContext ?? ''}${issue.instancePath}`,
-        message: issue.message ?? 'invalid',
-        ...(issue.keyword === 'additionalProperties'
-          ? { property: (issue.params as { additionalProperty?: string }).additionalProperty }
-          : {}),
-      }));
-      const unknownQuery = error.validationContext === 'querystring' && error.validation.some((i) => i.keyword === 'additionalProperties');
-      const first = details[0];
-      const message = unknownQuery
-        ? `Unknown query parameter "${first?.property ?? ''}".`
-        : `Invalid ${error.validationContext ?? 'request'}: ${first ? `${first.path} ${first.message}` : 'invalid'}.`;
-      return send(reply, new HooklaneError(unknownQuery ? 'unknown_query_parameter' : 'validation_failed', message, details));
-    }
-    const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
-    if (mapped) return send(reply, new HooklaneError(mapped));
-    // JSON syntax errors and secure-json-parse's prototype-poisoning refusals.
-    if (error instanceof SyntaxError || (error.statusCode === 400 && /proto|constructor|JSON/i.test(error.message))) {
-      return send(reply, new HooklaneError('invalid_json', `The request body is not acceptable JSON: ${error.message}`));
-    }
-    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return send(reply, new HooklaneError('validation_failed', error.message));
-    }
-    if (error.code === 'ERR_STORE_UNAVAILABLE' || /ECONNREFUSED|Connection terminated|database system is/i.test(error.message)) {
-      return send(reply, new HooklaneError('unavailable'));
-    }
-    request.log.error({ err: error }, 'unhandled error');
-    return send(reply, new HooklaneError('internal', ERROR_CATALOGUE.internal.message));
-  });
+  app.setErrorHandler(
+    (raw: FastifyError | HooklaneError | Error, request: FastifyRequest, reply: FastifyReply) => {
+      if (raw instanceof HooklaneError) return send(reply, raw);
+      const error = raw as FastifyError;
+      if (error.validation) {
+        const details = error.validation.map((issue) => ({
+          path: `${error.validationContext ?? ''}${issue.instancePath}`,
+          message: issue.message ?? 'invalid',
+          ...(issue.keyword === 'additionalProperties'
+            ? { property: (issue.params as { additionalProperty?: string }).additionalProperty }
+            : {}),
+        }));
+        const unknownQuery =
+          error.validationContext === 'querystring' &&
+          error.validation.some((i) => i.keyword === 'additionalProperties');
+        const first = details[0];
+        const message = unknownQuery
+          ? `Unknown query parameter "${first?.property ?? ''}".`
+          : `Invalid ${error.validationContext ?? 'request'}: ${first ? `${first.path} ${first.message}` : 'invalid'}.`;
+        return send(
+          reply,
+          new HooklaneError(unknownQuery ? 'unknown_query_parameter' : 'validation_failed', message, details),
+        );
+      }
+      const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
+      if (mapped) return send(reply, new HooklaneError(mapped));
+      // JSON syntax errors and secure-json-parse's prototype-poisoning refusals.
+      if (
+        error instanceof SyntaxError ||
+        (error.statusCode === 400 && /proto|constructor|JSON/i.test(error.message))
+      ) {
+        return send(
+          reply,
+          new HooklaneError('invalid_json', `The request body is not acceptable JSON: ${error.message}`),
+        );
+      }
+      if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+        return send(reply, new HooklaneError('validation_failed', error.message));
+      }
+      if (
+        error.code === 'ERR_STORE_UNAVAILABLE' ||
+        /ECONNREFUSED|Connection terminated|database system is/i.test(error.message)
+      ) {
+        return send(reply, new HooklaneError('unavailable'));
+      }
+      request.log.error({ err: error }, 'unhandled error');
+      return send(reply, new HooklaneError('internal', ERROR_CATALOGUE.internal.message));
+    },
+  );
 
   app.setNotFoundHandler((request, reply) =>
     send(reply, new HooklaneError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)),

@@ -57,11 +57,18 @@ const presentAttempt = (attempt: Attempt, body: string | null) => ({
   started_at: iso(attempt.startedAt),
   duration_ms: attempt.durationMs,
   url: attempt.url,
-  request: { headers: attempt.requestHeaders, body: Object.keys(attempt.requestHeaders).length > 0 ? body : null },
+  request: {
+    headers: attempt.requestHeaders,
+    body: Object.keys(attempt.requestHeaders).length > 0 ? body : null,
+  },
   response:
     attempt.responseStatus === null
       ? null
-      : { status: attempt.responseStatus, headers: attempt.responseHeaders ?? {}, body: attempt.responseBody },
+      : {
+          status: attempt.responseStatus,
+          headers: attempt.responseHeaders ?? {},
+          body: attempt.responseBody,
+        },
   error: attempt.error,
   next_attempt_at: isoOrNull(attempt.nextAttemptAt),
 });

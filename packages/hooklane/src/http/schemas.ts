@@ -67,7 +67,11 @@ const Filters = Type.Object(
 );
 const Format = Type.Union(PAYLOAD_FORMATS.map((format) => Type.Literal(format)));
 const Headers = Type.Record(Type.String(), Type.String({ maxLength: 4096 }), { maxProperties: 20 });
-const BatchWindow = Type.Integer({ minimum: 0, maximum: 10_000, description: 'usetiful format: ms to collect a user\'s events into one request' });
+const BatchWindow = Type.Integer({
+  minimum: 0,
+  maximum: 10_000,
+  description: "usetiful format: ms to collect a user's events into one request",
+});
 
 export const CreateWebhookBody = Type.Object(
   {
@@ -153,7 +157,11 @@ const AttemptResponse = Type.Object({
   url: Type.String(),
   request: Type.Object({ headers: Type.Record(Type.String(), Type.String()), body: Nullable(Type.String()) }),
   response: Nullable(
-    Type.Object({ status: Type.Integer(), headers: Type.Record(Type.String(), Type.String()), body: Nullable(Type.String()) }),
+    Type.Object({
+      status: Type.Integer(),
+      headers: Type.Record(Type.String(), Type.String()),
+      body: Nullable(Type.String()),
+    }),
   ),
   error: Nullable(Type.String()),
   next_attempt_at: Nullable(Time),

@@ -20,7 +20,11 @@ export function createAccountService({ store, now }: ServiceContext) {
     },
 
     /** Creates a key; its value is returned this once and only its hash is kept. */
-    async createKey(accountId: string, role: AccountRole, name: string | null): Promise<{ apiKey: ApiKey; key: string }> {
+    async createKey(
+      accountId: string,
+      role: AccountRole,
+      name: string | null,
+    ): Promise<{ apiKey: ApiKey; key: string }> {
       if (!(await store.getAccount(accountId))) throw notFound('Account');
       const key = generateApiKey('account');
       const apiKey: ApiKey = {
@@ -41,7 +45,8 @@ export function createAccountService({ store, now }: ServiceContext) {
     },
 
     async revokeKey(accountId: string, keyId: string, callerKeyId: string): Promise<void> {
-      if (keyId === callerKeyId) throw new HooklaneError('conflict', 'A key cannot revoke itself; use another admin key.');
+      if (keyId === callerKeyId)
+        throw new HooklaneError('conflict', 'A key cannot revoke itself; use another admin key.');
       if (!(await store.revokeApiKey(accountId, keyId, now()))) throw notFound('Key');
     },
   };

@@ -37,11 +37,23 @@ export type Authenticate = ReturnType<typeof createAuthenticator>;
  * Makes sure the store has a root key when none is configured: generates one at first
  * start and returns it (to print once); returns null when one exists already.
  */
-export async function ensureRootKey(store: Store, configuredRootKey: string | null, now: number): Promise<string | null> {
+export async function ensureRootKey(
+  store: Store,
+  configuredRootKey: string | null,
+  now: number,
+): Promise<string | null> {
   if (configuredRootKey !== null) return null;
   const key = generateApiKey('root');
   const created = await store.insertRootKeyIfNone(
-    { id: newId(ID_PREFIX.key, now), accountId: null, role: 'root', name: 'generated root key', prefix: key.slice(0, 8), createdAt: now, revokedAt: null },
+    {
+      id: newId(ID_PREFIX.key, now),
+      accountId: null,
+      role: 'root',
+      name: 'generated root key',
+      prefix: key.slice(0, 8),
+      createdAt: now,
+      revokedAt: null,
+    },
     hashApiKey(key),
   );
   return created ? key : null;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { SecretBox } from '../core/secrets.ts';
 import type { Config } from '../config.ts';
+import type { SecretBox } from '../core/secrets.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { EventBus } from './event-bus.ts';

@@ -29,7 +29,10 @@ export function createDeliveryService({ store, bus, now }: ServiceContext) {
     async get(accountId: string, id: string): Promise<DeliveryDetail> {
       const delivery = await store.getDelivery(accountId, id);
       if (!delivery) throw notFound('Delivery');
-      const [attempts, events] = await Promise.all([store.listAttempts(id), store.eventsOfDelivery(delivery)]);
+      const [attempts, events] = await Promise.all([
+        store.listAttempts(id),
+        store.eventsOfDelivery(delivery),
+      ]);
       return {
         delivery,
         attempts,
@@ -50,7 +53,12 @@ export function createDeliveryService({ store, bus, now }: ServiceContext) {
     },
 
     /** Re-queues a webhook's failed deliveries created in [since, until). */
-    async recover(accountId: string, webhookId: string, since: number, until: number | undefined): Promise<number> {
+    async recover(
+      accountId: string,
+      webhookId: string,
+      since: number,
+      until: number | undefined,
+    ): Promise<number> {
       await enabledWebhook(accountId, webhookId);
       const count = await store.recoverDeliveries(accountId, webhookId, since, until ?? now() + 1, now());
       if (count > 0) bus.workAvailable();

@@ -22,7 +22,8 @@ export class EventBus {
   }
 
   ingested(accountId: string, events: readonly StoredEvent[]): void {
-    if (this.#emitter.listenerCount(`events:${accountId}`) > 0) this.#emitter.emit(`events:${accountId}`, events);
+    if (this.#emitter.listenerCount(`events:${accountId}`) > 0)
+      this.#emitter.emit(`events:${accountId}`, events);
   }
 
   onIngested(accountId: string, listener: (events: readonly StoredEvent[]) => void): () => void {

@@ -34,7 +34,10 @@ export function createIngestService({ store, config, metrics, bus, now }: Servic
       const raw = unwrap(body);
       if (raw.length === 0) throw new HooklaneError('invalid_event', 'Send at least one event.');
       if (raw.length > MAX_EVENTS_PER_REQUEST) {
-        throw new HooklaneError('validation_failed', `Send at most ${MAX_EVENTS_PER_REQUEST} events per request.`);
+        throw new HooklaneError(
+          'validation_failed',
+          `Send at most ${MAX_EVENTS_PER_REQUEST} events per request.`,
+        );
       }
       const at = now();
       const events: NewEvent[] = raw.map((candidate, index) => {
@@ -50,7 +53,11 @@ export function createIngestService({ store, config, metrics, bus, now }: Servic
         const event = candidate as Record<string, unknown>;
         const final = finaliseEvent(event, accountId, at, randomUUID);
         if (Buffer.byteLength(final.body) > config.maxEventBytes) {
-          throw new HooklaneError('event_too_large', `Event ${index} is larger than ${config.maxEventBytes} bytes.`, { index });
+          throw new HooklaneError(
+            'event_too_large',
+            `Event ${index} is larger than ${config.maxEventBytes} bytes.`,
+            { index },
+          );
         }
         return {
           id: final.id,

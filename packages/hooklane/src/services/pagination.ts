@@ -10,7 +10,10 @@ export function decodeCursor(cursor: string | undefined, limit: number): Page {
 }
 
 /** A page of results; `next_cursor` is set when the page came back full. */
-export function toPage<T extends { id: string }>(items: readonly T[], limit: number): { items: readonly T[]; nextCursor: string | null } {
+export function toPage<T extends { id: string }>(
+  items: readonly T[],
+  limit: number,
+): { items: readonly T[]; nextCursor: string | null } {
   const last = items[items.length - 1];
   return {
     items,

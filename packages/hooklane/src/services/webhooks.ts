@@ -26,7 +26,8 @@ export interface WebhookInput {
 export type WebhookPatch = Partial<Omit<WebhookInput, 'secret'>>;
 
 /** Headers a webhook's static headers may not set: the transport's and the signatures'. */
-const RESERVED_HEADER = /^(host|content-type|content-length|connection|transfer-encoding|keep-alive|upgrade|te|trailer|user-agent|webhook-.*|x-apc-.*)$/i;
+const RESERVED_HEADER =
+  /^(host|content-type|content-length|connection|transfer-encoding|keep-alive|upgrade|te|trailer|user-agent|webhook-.*|x-apc-.*)$/i;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,4096}$/;
 
@@ -36,7 +37,10 @@ export function createWebhookService(ctx: ServiceContext) {
 
   const checkUrl = (url: string): string => {
     const verdict = checkWebhookUrl(url, { allowPrivateNetworks: config.allowPrivateNetworks });
-    if (!verdict.ok) throw new HooklaneError('unsafe_url', `The webhook URL is not allowed: ${verdict.reason}.`, { field: 'url' });
+    if (!verdict.ok)
+      throw new HooklaneError('unsafe_url', `The webhook URL is not allowed: ${verdict.reason}.`, {
+        field: 'url',
+      });
     return verdict.url.href;
   };
 
@@ -44,17 +48,25 @@ export function createWebhookService(ctx: ServiceContext) {
     const clean: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {
       if (!HEADER_NAME.test(name) || RESERVED_HEADER.test(name)) {
-        throw new HooklaneError('validation_failed', `The header name "${name}" is not allowed.`, { field: 'headers' });
+        throw new HooklaneError('validation_failed', `The header name "${name}" is not allowed.`, {
+          field: 'headers',
+        });
       }
       if (!HEADER_VALUE.test(value)) {
-        throw new HooklaneError('validation_failed', `The value of header "${name}" is not allowed.`, { field: 'headers' });
+        throw new HooklaneError('validation_failed', `The value of header "${name}" is not allowed.`, {
+          field: 'headers',
+        });
       }
       clean[name.toLowerCase()] = value;
     }
     return clean;
   };
 
-  const seal = (secret: string): StoredSecret => ({ sealed: secretBox.seal(secret), createdAt: now(), expiresAt: null });
+  const seal = (secret: string): StoredSecret => ({
+    sealed: secretBox.seal(secret),
+    createdAt: now(),
+    expiresAt: null,
+  });
 
   const find = async (accountId: string, id: string): Promise<Webhook> => {
     const webhook = await store.getWebhook(accountId, id);
@@ -64,7 +76,10 @@ export function createWebhookService(ctx: ServiceContext) {
 
   return {
     /** Creates a webhook; the response is the only time a generated secret is shown besides `secret`. */
-    async create(accountId: string, input: WebhookInput): Promise<{ webhook: Webhook; secret: string | null }> {
+    async create(
+      accountId: string,
+      input: WebhookInput,
+    ): Promise<{ webhook: Webhook; secret: string | null }> {
       const url = checkUrl(input.url);
       const secret = input.secret === undefined ? generateWebhookSecret() : input.secret;
       const at = now();
@@ -137,7 +152,12 @@ export function createWebhookService(ctx: ServiceContext) {
      * Makes a new secret the signing one; the previous ones keep verifying (and are listed
      * in `webhook-signature`) for the grace period. `secret: null` stops signing at once.
      */
-    async rotateSecret(accountId: string, id: string, secret: string | null | undefined, graceMs?: number): Promise<{ secret: string | null; previousValidUntil: number }> {
+    async rotateSecret(
+      accountId: string,
+      id: string,
+      secret: string | null | undefined,
+      graceMs?: number,
+    ): Promise<{ secret: string | null; previousValidUntil: number }> {
       await find(accountId, id);
       const next = secret === undefined ? generateWebhookSecret() : secret;
       const graceUntil = next === null ? now() : now() + (graceMs ?? config.secretGraceMs);
@@ -149,10 +169,21 @@ export function createWebhookService(ctx: ServiceContext) {
     async test(accountId: string, id: string, typeId: string): Promise<Delivery> {
       const webhook = await find(accountId, id);
       const type = findEventType(typeId);
-      if (!type) throw new HooklaneError('validation_failed', `Unknown event type "${typeId}"; see GET /v1/event-types.`, { field: 'event_type' });
-      if (!webhook.enabled) throw new HooklaneError('conflict', 'The webhook is disabled; enable it before testing.');
+      if (!type)
+        throw new HooklaneError(
+          'validation_failed',
+          `Unknown event type "${typeId}"; see GET /v1/event-types.`,
+          { field: 'event_type' },
+        );
+      if (!webhook.enabled)
+        throw new HooklaneError('conflict', 'The webhook is disabled; enable it before testing.');
       const at = now();
-      const sample: Record<string, unknown> = { ...type.sample, id: randomUUID(), account_id: accountId, timestamp: at };
+      const sample: Record<string, unknown> = {
+        ...type.sample,
+        id: randomUUID(),
+        account_id: accountId,
+        timestamp: at,
+      };
       const final = finaliseEvent(sample, accountId, at, randomUUID);
       const recognised = recognise(sample as { name: string });
       const delivery = await store.insertTestDelivery(

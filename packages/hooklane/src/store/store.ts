@@ -42,7 +42,12 @@ export interface Store {
   /** Valid secrets (not expired at `now`), newest first. */
   listSecrets(webhookId: string, now: number): Promise<StoredSecret[]>;
   /** Adds a new newest secret; the others stay valid until `graceUntil`. A null secret removes signing. */
-  replaceSecret(webhookId: string, secret: StoredSecret | null, graceUntil: number, now: number): Promise<void>;
+  replaceSecret(
+    webhookId: string,
+    secret: StoredSecret | null,
+    graceUntil: number,
+    now: number,
+  ): Promise<void>;
 
   /**
    * Stores events and their deliveries in one durable transaction (the 202 follows it).
@@ -68,7 +73,13 @@ export interface Store {
   /** Makes a delivery due now with one more attempt. */
   retryDelivery(accountId: string, id: string, now: number): Promise<Delivery | null>;
   /** Re-queues a webhook's failed deliveries created in [since, until); returns how many. */
-  recoverDeliveries(accountId: string, webhookId: string, since: number, until: number, now: number): Promise<number>;
+  recoverDeliveries(
+    accountId: string,
+    webhookId: string,
+    since: number,
+    until: number,
+    now: number,
+  ): Promise<number>;
 
   queueStats(): Promise<{ pending: number; oldestPendingAt: number | null }>;
 }

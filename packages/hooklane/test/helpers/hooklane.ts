@@ -18,7 +18,11 @@ export interface TestServer {
   readonly dataDir: string;
   readonly hooklane: Hooklane;
   /** Calls the API; `body` is JSON-encoded unless it is a string (sent raw). */
-  api<T = any>(method: string, path: string, options?: { key?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  api<T = any>(
+    method: string,
+    path: string,
+    options?: { key?: string | null; body?: unknown; headers?: Record<string, string> },
+  ): Promise<ApiResponse<T>>;
   /** Creates an account with an admin key. */
   account(): Promise<{ id: string; adminKey: string }>;
   close(): Promise<void>;
@@ -72,7 +76,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     api,
     async account() {
       const account = await api('POST', '/v1/accounts', { body: { name: 'test account' } });
-      if (account.status !== 201) throw new Error(`account: ${account.status} ${JSON.stringify(account.body)}`);
+      if (account.status !== 201)
+        throw new Error(`account: ${account.status} ${JSON.stringify(account.body)}`);
       const key = await api('POST', `/v1/accounts/${account.body.id}/keys`, { body: { role: 'admin' } });
       return { id: account.body.id as string, adminKey: key.body.key as string };
     },
@@ -84,7 +89,11 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -10,7 +10,12 @@ export interface Received {
 }
 
 /** What the receiver answers to the n-th request (0-based); defaults to 204. */
-export type Behaviour = (n: number, request: Received) => { status?: number; headers?: Record<string, string>; body?: string; hang?: boolean; delayMs?: number } | undefined;
+export type Behaviour = (
+  n: number,
+  request: Received,
+) =>
+  | { status?: number; headers?: Record<string, string>; body?: string; hang?: boolean; delayMs?: number }
+  | undefined;
 
 /** A real HTTP receiver on 127.0.0.1 that records every request. */
 export interface Receiver {
@@ -29,7 +34,12 @@ export async function startReceiver(behaviour: Behaviour = () => undefined): Pro
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const received: Received = { path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const received: Received = {
+        path: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      };
       const n = requests.length;
       requests.push(received);
       for (const wake of waiters) wake();

@@ -1,7 +1,15 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { presentAccount, presentKey } from '../presenters.ts';
-import { AccountObjectParams, AccountParams, AccountResponse, CreateAccountBody, CreateKeyBody, KeyResponse, listOf } from '../schemas.ts';
+import {
+  AccountObjectParams,
+  AccountParams,
+  AccountResponse,
+  CreateAccountBody,
+  CreateKeyBody,
+  KeyResponse,
+  listOf,
+} from '../schemas.ts';
 import { ERROR_RESPONSES, type RouteDeps } from './deps.ts';
 
 export function accountRoutes(app: FastifyInstance, { accounts }: RouteDeps): void {
@@ -9,7 +17,12 @@ export function accountRoutes(app: FastifyInstance, { accounts }: RouteDeps): vo
     '/v1/accounts',
     {
       config: { access: 'root' },
-      schema: { tags: ['accounts'], summary: 'Create an account (root key)', body: CreateAccountBody, response: { 201: AccountResponse, ...ERROR_RESPONSES } },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create an account (root key)',
+        body: CreateAccountBody,
+        response: { 201: AccountResponse, ...ERROR_RESPONSES },
+      },
     },
     async (request, reply) => {
       const { name } = request.body as Static<typeof CreateAccountBody>;
@@ -21,16 +34,28 @@ export function accountRoutes(app: FastifyInstance, { accounts }: RouteDeps): vo
     '/v1/accounts/:acc',
     {
       config: { access: 'viewer' },
-      schema: { tags: ['accounts'], summary: 'Read an account', params: AccountParams, response: { 200: AccountResponse, ...ERROR_RESPONSES } },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Read an account',
+        params: AccountParams,
+        response: { 200: AccountResponse, ...ERROR_RESPONSES },
+      },
     },
-    async (request) => presentAccount(await accounts.get((request.params as Static<typeof AccountParams>).acc)),
+    async (request) =>
+      presentAccount(await accounts.get((request.params as Static<typeof AccountParams>).acc)),
   );
 
   app.post(
     '/v1/accounts/:acc/keys',
     {
       config: { access: 'admin' },
-      schema: { tags: ['keys'], summary: 'Create an API key (shown once)', params: AccountParams, body: CreateKeyBody, response: { 201: KeyResponse, ...ERROR_RESPONSES } },
+      schema: {
+        tags: ['keys'],
+        summary: 'Create an API key (shown once)',
+        params: AccountParams,
+        body: CreateKeyBody,
+        response: { 201: KeyResponse, ...ERROR_RESPONSES },
+      },
     },
     async (request, reply) => {
       const { acc } = request.params as Static<typeof AccountParams>;
@@ -44,7 +69,12 @@ export function accountRoutes(app: FastifyInstance, { accounts }: RouteDeps): vo
     '/v1/accounts/:acc/keys',
     {
       config: { access: 'admin' },
-      schema: { tags: ['keys'], summary: 'List API keys (never their values)', params: AccountParams, response: { 200: listOf(KeyResponse), ...ERROR_RESPONSES } },
+      schema: {
+        tags: ['keys'],
+        summary: 'List API keys (never their values)',
+        params: AccountParams,
+        response: { 200: listOf(KeyResponse), ...ERROR_RESPONSES },
+      },
     },
     async (request) => {
       const { acc } = request.params as Static<typeof AccountParams>;
@@ -56,7 +86,12 @@ export function accountRoutes(app: FastifyInstance, { accounts }: RouteDeps): vo
     '/v1/accounts/:acc/keys/:id',
     {
       config: { access: 'admin' },
-      schema: { tags: ['keys'], summary: 'Revoke an API key', params: AccountObjectParams, response: { 204: { type: 'null' }, ...ERROR_RESPONSES } },
+      schema: {
+        tags: ['keys'],
+        summary: 'Revoke an API key',
+        params: AccountObjectParams,
+        response: { 204: { type: 'null' }, ...ERROR_RESPONSES },
+      },
     },
     async (request, reply) => {
       const { acc, id } = request.params as Static<typeof AccountObjectParams>;

@@ -12,7 +12,13 @@ export function deliveryRoutes(app: FastifyInstance, { deliveries }: RouteDeps):
     '/v1/accounts/:acc/deliveries',
     {
       config: { access: 'viewer' },
-      schema: { tags, summary: 'List deliveries, newest first', params: AccountParams, querystring: DeliveryQuery, response: { 200: listOf(DeliveryResponse), ...ERROR_RESPONSES } },
+      schema: {
+        tags,
+        summary: 'List deliveries, newest first',
+        params: AccountParams,
+        querystring: DeliveryQuery,
+        response: { 200: listOf(DeliveryResponse), ...ERROR_RESPONSES },
+      },
     },
     async (request) => {
       const { acc } = request.params as Static<typeof AccountParams>;
@@ -38,7 +44,12 @@ export function deliveryRoutes(app: FastifyInstance, { deliveries }: RouteDeps):
     '/v1/accounts/:acc/deliveries/:id',
     {
       config: { access: 'viewer' },
-      schema: { tags, summary: 'Read a delivery with its attempts', params: AccountObjectParams, response: { 200: DeliveryResponse, ...ERROR_RESPONSES } },
+      schema: {
+        tags,
+        summary: 'Read a delivery with its attempts',
+        params: AccountObjectParams,
+        response: { 200: DeliveryResponse, ...ERROR_RESPONSES },
+      },
     },
     async (request) => {
       const { acc, id } = request.params as Static<typeof AccountObjectParams>;
@@ -50,7 +61,12 @@ export function deliveryRoutes(app: FastifyInstance, { deliveries }: RouteDeps):
     '/v1/accounts/:acc/deliveries/:id/retry',
     {
       config: { access: 'admin' },
-      schema: { tags, summary: 'Send a delivery again now', params: AccountObjectParams, response: { 202: DeliveryResponse, ...ERROR_RESPONSES } },
+      schema: {
+        tags,
+        summary: 'Send a delivery again now',
+        params: AccountObjectParams,
+        response: { 202: DeliveryResponse, ...ERROR_RESPONSES },
+      },
     },
     async (request, reply) => {
       const { acc, id } = request.params as Static<typeof AccountObjectParams>;

@@ -27,9 +27,12 @@ export function eventRoutes(app: FastifyInstance, { ingest, bus }: RouteDeps): v
       schema: {
         tags: ['events'],
         summary: 'Send one event, an array of events, or {events: [...]}',
-        description: 'Answers 202 once the events and their deliveries are durably stored. `id` is the idempotency key per account.',
+        description:
+          'Answers 202 once the events and their deliveries are durably stored. `id` is the idempotency key per account.',
         params: AccountParams,
-        body: Type.Unknown({ description: 'An event envelope (see GET /v1/event-types), an array of them, or {events: [...]}' }),
+        body: Type.Unknown({
+          description: 'An event envelope (see GET /v1/event-types), an array of them, or {events: [...]}',
+        }),
         response: {
           202: Type.Object({ ids: Type.Array(Type.String()) }),
           413: { $ref: 'Error#' },
@@ -63,23 +66,47 @@ export function eventRoutes(app: FastifyInstance, { ingest, bus }: RouteDeps): v
       schema: {
         tags: ['events'],
         summary: "Server-Sent Events stream of the account's events as they are ingested",
-        description: 'Each message: `event: event`, `id: <event id>`, `data: {"type": <type id or null>, "event": <the event>}`. `events` filters by type ids or names (comma-separated).',
+        description:
+          'Each message: `event: event`, `id: <event id>`, `data: {"type": <type id or null>, "event": <the event>}`. `events` filters by type ids or names (comma-separated).',
         params: AccountParams,
-        querystring: Type.Object({ events: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { events: Type.Optional(Type.String({ maxLength: 2000 })) },
+          { additionalProperties: false },
+        ),
       },
     },
     (request, reply) => {
       const { acc } = request.params as Static<typeof AccountParams>;
       const { events } = request.query as { events?: string };
-      const wanted = events ? new Set(events.split(',').map((name) => name.trim()).filter(Boolean)) : null;
+      const wanted = events
+        ? new Set(
+            events
+              .split(',')
+              .map((name) => name.trim())
+              .filter(Boolean),
+          )
+        : null;
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
       raw.write(': connected\n\n');
       const unsubscribe = bus.onIngested(acc, (batch) => {
         for (const event of batch) {
-          if (wanted && !wanted.has('*') && !wanted.has(event.name) && !(event.typeId && wanted.has(event.typeId))) continue;
-          raw.write(`event: event\nid: ${event.id}\ndata: {"type":${JSON.stringify(event.typeId)},"event":${event.body}}\n\n`);
+          if (
+            wanted &&
+            !wanted.has('*') &&
+            !wanted.has(event.name) &&
+            !(event.typeId && wanted.has(event.typeId))
+          )
+            continue;
+          raw.write(
+            `event: event\nid: ${event.id}\ndata: {"type":${JSON.stringify(event.typeId)},"event":${event.body}}\n\n`,
+          );
         }
       });
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);

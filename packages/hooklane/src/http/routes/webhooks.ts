@@ -38,12 +38,24 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
     '/v1/accounts/:acc/webhooks',
     {
       config: { access: 'admin' },
-      schema: { tags, summary: 'Create a webhook; the response carries its secret', params: AccountParams, body: CreateWebhookBody, response: { 201: WebhookResponse, ...ERROR_RESPONSES } },
+      schema: {
+        tags,
+        summary: 'Create a webhook; the response carries its secret',
+        params: AccountParams,
+        body: CreateWebhookBody,
+        response: { 201: WebhookResponse, ...ERROR_RESPONSES },
+      },
     },
     async (request, reply) => {
       const { acc } = request.params as Static<typeof AccountParams>;
       const body = request.body as Static<typeof CreateWebhookBody>;
-      const { webhook, secret } = await webhooks.create(acc, { ...toPatch(body), name: body.name, url: body.url, events: body.events, secret: body.secret });
+      const { webhook, secret } = await webhooks.create(acc, {
+        ...toPatch(body),
+        name: body.name,
+        url: body.url,
+        events: body.events,
+        secret: body.secret,
+      });
       return reply.code(201).send({ ...presentWebhook(webhook), secret });
     },
   );
@@ -52,7 +64,13 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
     '/v1/accounts/:acc/webhooks',
     {
       config: { access: 'viewer' },
-      schema: { tags, summary: 'List webhooks', params: AccountParams, querystring: PageQuery, response: { 200: listOf(WebhookResponse), ...ERROR_RESPONSES } },
+      schema: {
+        tags,
+        summary: 'List webhooks',
+        params: AccountParams,
+        querystring: PageQuery,
+        response: { 200: listOf(WebhookResponse), ...ERROR_RESPONSES },
+      },
     },
     async (request) => {
       const { acc } = request.params as Static<typeof AccountParams>;
@@ -66,7 +84,12 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
     '/v1/accounts/:acc/webhooks/:id',
     {
       config: { access: 'viewer' },
-      schema: { tags, summary: 'Read a webhook', params: AccountObjectParams, response: { 200: WebhookResponse, ...ERROR_RESPONSES } },
+      schema: {
+        tags,
+        summary: 'Read a webhook',
+        params: AccountObjectParams,
+        response: { 200: WebhookResponse, ...ERROR_RESPONSES },
+      },
     },
     async (request) => {
       const { acc, id } = request.params as Params;
@@ -78,11 +101,19 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
     '/v1/accounts/:acc/webhooks/:id',
     {
       config: { access: 'admin' },
-      schema: { tags, summary: 'Edit a webhook (merge: fields left out stay)', params: AccountObjectParams, body: UpdateWebhookBody, response: { 200: WebhookResponse, ...ERROR_RESPONSES } },
+      schema: {
+        tags,
+        summary: 'Edit a webhook (merge: fields left out stay)',
+        params: AccountObjectParams,
+        body: UpdateWebhookBody,
+        response: { 200: WebhookResponse, ...ERROR_RESPONSES },
+      },
     },
     async (request) => {
       const { acc, id } = request.params as Params;
-      return presentWebhook(await webhooks.update(acc, id, toPatch(request.body as Static<typeof UpdateWebhookBody>)));
+      return presentWebhook(
+        await webhooks.update(acc, id, toPatch(request.body as Static<typeof UpdateWebhookBody>)),
+      );
     },
   );
 
@@ -90,7 +121,12 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
     '/v1/accounts/:acc/webhooks/:id',
     {
       config: { access: 'admin' },
-      schema: { tags, summary: 'Delete a webhook and cancel its pending deliveries', params: AccountObjectParams, response: { 204: { type: 'null' }, ...ERROR_RESPONSES } },
+      schema: {
+        tags,
+        summary: 'Delete a webhook and cancel its pending deliveries',
+        params: AccountObjectParams,
+        response: { 204: { type: 'null' }, ...ERROR_RESPONSES },
+      },
     },
     async (request, reply) => {
       const { acc, id } = request.params as Params;
@@ -103,7 +139,15 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
     '/v1/accounts/:acc/webhooks/:id/secret',
     {
       config: { access: 'admin' },
-      schema: { tags, summary: "Read the webhook's signing secret", params: AccountObjectParams, response: { 200: Type.Object({ secret: Type.Union([Type.String(), Type.Null()]) }), ...ERROR_RESPONSES } },
+      schema: {
+        tags,
+        summary: "Read the webhook's signing secret",
+        params: AccountObjectParams,
+        response: {
+          200: Type.Object({ secret: Type.Union([Type.String(), Type.Null()]) }),
+          ...ERROR_RESPONSES,
+        },
+      },
     },
     async (request) => {
       const { acc, id } = request.params as Params;
@@ -120,14 +164,23 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
         summary: 'Rotate the signing secret; the old one stays valid for a grace period',
         params: AccountObjectParams,
         body: Type.Optional(RotateSecretBody),
-        response: { 200: Type.Object({ secret: Type.Union([Type.String(), Type.Null()]), previous_secret_valid_until: Type.String({ format: 'date-time' }) }), ...ERROR_RESPONSES },
+        response: {
+          200: Type.Object({
+            secret: Type.Union([Type.String(), Type.Null()]),
+            previous_secret_valid_until: Type.String({ format: 'date-time' }),
+          }),
+          ...ERROR_RESPONSES,
+        },
       },
     },
     async (request) => {
       const { acc, id } = request.params as Params;
       const body = (request.body ?? {}) as Static<typeof RotateSecretBody>;
       const rotated = await webhooks.rotateSecret(acc, id, body.secret, body.grace_period_ms);
-      return { secret: rotated.secret, previous_secret_valid_until: new Date(rotated.previousValidUntil).toISOString() };
+      return {
+        secret: rotated.secret,
+        previous_secret_valid_until: new Date(rotated.previousValidUntil).toISOString(),
+      };
     },
   );
 
@@ -135,7 +188,13 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
     '/v1/accounts/:acc/webhooks/:id/test',
     {
       config: { access: 'admin' },
-      schema: { tags, summary: "Send the catalog's sample of a type to this webhook", params: AccountObjectParams, body: TestWebhookBody, response: { 202: DeliveryResponse, ...ERROR_RESPONSES } },
+      schema: {
+        tags,
+        summary: "Send the catalog's sample of a type to this webhook",
+        params: AccountObjectParams,
+        body: TestWebhookBody,
+        response: { 202: DeliveryResponse, ...ERROR_RESPONSES },
+      },
     },
     async (request, reply) => {
       const { acc, id } = request.params as Params;
@@ -161,7 +220,12 @@ export function recoverRoute(app: FastifyInstance, { deliveries }: RouteDeps): v
     async (request, reply) => {
       const { acc, id } = request.params as Params;
       const { since, until } = request.body as Static<typeof RecoverBody>;
-      const recovered = await deliveries.recover(acc, id, Date.parse(since), until === undefined ? undefined : Date.parse(until));
+      const recovered = await deliveries.recover(
+        acc,
+        id,
+        Date.parse(since),
+        until === undefined ? undefined : Date.parse(until),
+      );
       return reply.code(202).send({ recovered });
     },
   );

@@ -32,7 +32,8 @@ export function openDatabase(path: string): DatabaseSync {
     db.exec('COMMIT');
   } catch (error) {
     db.close();
-    if (error instanceof Error && /locked|busy/i.test(error.message)) throw new DataDirLockedError(dirname(path));
+    if (error instanceof Error && /locked|busy/i.test(error.message))
+      throw new DataDirLockedError(dirname(path));
     throw error;
   }
   return db;

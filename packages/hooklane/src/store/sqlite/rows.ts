@@ -16,9 +16,12 @@ type Row = Record<string, unknown>;
 
 const str = (value: unknown): string => String(value);
 const num = (value: unknown): number => Number(value);
-const strOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
-const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
-const json = <T>(value: unknown, fallback: T): T => (typeof value === 'string' ? (JSON.parse(value) as T) : fallback);
+const strOrNull = (value: unknown): string | null =>
+  value === null || value === undefined ? null : String(value);
+const numOrNull = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
+const json = <T>(value: unknown, fallback: T): T =>
+  typeof value === 'string' ? (JSON.parse(value) as T) : fallback;
 
 export function toAccount(row: Row): Account {
   return { id: str(row.id), name: str(row.name), createdAt: num(row.created_at) };

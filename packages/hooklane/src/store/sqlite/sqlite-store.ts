@@ -1,7 +1,15 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { ID_PREFIX, newId } from '../../core/ids.ts';
 import { isBatched, webhooksFor } from '../../core/matching.ts';
-import type { Account, ApiKey, Attempt, Delivery, StoredEvent, StoredSecret, Webhook } from '../../core/model.ts';
+import type {
+  Account,
+  ApiKey,
+  Attempt,
+  Delivery,
+  StoredEvent,
+  StoredSecret,
+  Webhook,
+} from '../../core/model.ts';
 import type {
   AttemptRecord,
   ClaimedDelivery,
@@ -158,20 +166,17 @@ export class SqliteStore implements Store {
 
   async insertWebhook(webhook: Webhook, secret: StoredSecret | null): Promise<void> {
     this.#transaction(() => {
-      this.#sql(`INSERT INTO webhooks (${WEBHOOK_COLUMNS}) VALUES (${WEBHOOK_COLUMNS.replace(/\w+/g, '?')})`).run(
-        ...webhookValues(webhook),
-      );
+      this.#sql(
+        `INSERT INTO webhooks (${WEBHOOK_COLUMNS}) VALUES (${WEBHOOK_COLUMNS.replace(/\w+/g, '?')})`,
+      ).run(...webhookValues(webhook));
       if (secret) this.#insertSecret(webhook.id, secret);
     });
   }
 
   #insertSecret(webhookId: string, secret: StoredSecret): void {
-    this.#sql('INSERT INTO webhook_secrets (webhook_id, sealed, created_at, expires_at) VALUES (?, ?, ?, ?)').run(
-      webhookId,
-      secret.sealed,
-      secret.createdAt,
-      secret.expiresAt,
-    );
+    this.#sql(
+      'INSERT INTO webhook_secrets (webhook_id, sealed, created_at, expires_at) VALUES (?, ?, ?, ?)',
+    ).run(webhookId, secret.sealed, secret.createdAt, secret.expiresAt);
   }
 
   async getWebhook(accountId: string, id: string): Promise<Webhook | null> {
@@ -229,14 +234,23 @@ export class SqliteStore implements Store {
       .map(toSecret);
   }
 
-  async replaceSecret(webhookId: string, secret: StoredSecret | null, graceUntil: number, now: number): Promise<void> {
+  async replaceSecret(
+    webhookId: string,
+    secret: StoredSecret | null,
+    graceUntil: number,
+    now: number,
+  ): Promise<void> {
     this.#transaction(() => {
       this.#sql(
         `UPDATE webhook_secrets SET expires_at = MIN(COALESCE(expires_at, ?), ?)
          WHERE webhook_id = ? AND (expires_at IS NULL OR expires_at > ?)`,
       ).run(graceUntil, graceUntil, webhookId, now);
       if (secret) this.#insertSecret(webhookId, secret);
-      this.#sql('UPDATE webhooks SET signed = ?, updated_at = ? WHERE id = ?').run(secret ? 1 : 0, now, webhookId);
+      this.#sql('UPDATE webhooks SET signed = ?, updated_at = ? WHERE id = ?').run(
+        secret ? 1 : 0,
+        now,
+        webhookId,
+      );
     });
   }
 
@@ -272,14 +286,16 @@ export class SqliteStore implements Store {
       }
       return;
     }
-    batch.forEach((request, i) => request.resolve(outcomes[i] as IngestOutcome));
+    for (const [i, request] of batch.entries()) request.resolve(outcomes[i] as IngestOutcome);
   }
 
   #ingestOne(request: IngestRequest, webhookCache: Map<string, Webhook[]>): IngestOutcome {
     const { accountId, now } = request;
     let webhooks = webhookCache.get(accountId);
     if (!webhooks) {
-      webhooks = this.#sql('SELECT * FROM webhooks WHERE account_id = ? AND enabled = 1').all(accountId).map(toWebhook);
+      webhooks = this.#sql('SELECT * FROM webhooks WHERE account_id = ? AND enabled = 1')
+        .all(accountId)
+        .map(toWebhook);
       webhookCache.set(accountId, webhooks);
     }
     const insertEvent = this.#sql(
@@ -334,12 +350,9 @@ export class SqliteStore implements Store {
   }
 
   #insertBatchEvent(deliveryId: string, position: number, accountId: string, eventId: string): void {
-    this.#sql('INSERT INTO delivery_batch_events (delivery_id, position, account_id, event_id) VALUES (?, ?, ?, ?)').run(
-      deliveryId,
-      position,
-      accountId,
-      eventId,
-    );
+    this.#sql(
+      'INSERT INTO delivery_batch_events (delivery_id, position, account_id, event_id) VALUES (?, ?, ?, ?)',
+    ).run(deliveryId, position, accountId, eventId);
   }
 
   #insertDelivery(
@@ -416,17 +429,24 @@ export class SqliteStore implements Store {
       let entry = webhooks.get(delivery.webhookId);
       if (entry === undefined) {
         const row = this.#sql('SELECT * FROM webhooks WHERE id = ?').get(delivery.webhookId);
-        entry = row ? { webhook: toWebhook(row), secrets: this.#secrets(delivery.webhookId, request.now) } : null;
+        entry = row
+          ? { webhook: toWebhook(row), secrets: this.#secrets(delivery.webhookId, request.now) }
+          : null;
         webhooks.set(delivery.webhookId, entry);
       }
       if (entry === null) {
         // The webhook vanished under a claimed delivery: nothing can be sent.
-        this.#sql(`UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_until = 0 WHERE id = ?`).run(
-          delivery.id,
-        );
+        this.#sql(
+          `UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_until = 0 WHERE id = ?`,
+        ).run(delivery.id);
         continue;
       }
-      claimed.push({ delivery, webhook: entry.webhook, secrets: entry.secrets, events: this.#eventsOf(delivery) });
+      claimed.push({
+        delivery,
+        webhook: entry.webhook,
+        secrets: entry.secrets,
+        events: this.#eventsOf(delivery),
+      });
     }
     return claimed;
   }
@@ -592,6 +612,9 @@ export class SqliteStore implements Store {
     const row = this.#sql(
       `SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM deliveries WHERE status = 'pending'`,
     ).get();
-    return { pending: Number(row?.pending ?? 0), oldestPendingAt: row?.oldest == null ? null : Number(row.oldest) };
+    return {
+      pending: Number(row?.pending ?? 0),
+      oldestPendingAt: row?.oldest == null ? null : Number(row.oldest),
+    };
   }
 }
