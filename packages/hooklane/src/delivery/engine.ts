@@ -121,7 +121,7 @@ export class DeliveryEngine {
       if (claimedAll || this.#wakeRequested || this.#stopping) continue;
       let delay = pollIntervalMs;
       try {
-        const nextDue = await store.nextDueAt();
+        const nextDue = await store.nextDueAt(now());
         // Due work we could not claim waits for a free slot (which wakes us) or the poll.
         if (nextDue !== null && nextDue > now()) delay = Math.min(pollIntervalMs, nextDue - now());
       } catch {

@@ -64,7 +64,7 @@ export interface Store {
   /** Gives claims back (graceful shutdown) so another process can take them at once. */
   releaseClaims(deliveryIds: readonly string[]): Promise<void>;
   /** When the next pending delivery becomes due, or null when none is pending. */
-  nextDueAt(): Promise<number | null>;
+  nextDueAt(now: number): Promise<number | null>;
 
   listDeliveries(accountId: string, filter: DeliveryFilter, page: Page): Promise<Delivery[]>;
   getDelivery(accountId: string, id: string): Promise<Delivery | null>;

@@ -521,11 +521,11 @@ export class SqliteStore implements Store {
     );
   }
 
-  async nextDueAt(): Promise<number | null> {
+  async nextDueAt(now: number): Promise<number | null> {
     const row = this.#sql(
       `SELECT next_attempt_at FROM deliveries WHERE status = 'pending' AND lease_until <= ?
        ORDER BY next_attempt_at LIMIT 1`,
-    ).get(Date.now());
+    ).get(now);
     return row ? Number(row.next_attempt_at) : null;
   }
 

@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Webhook } from '../../src/core/model.ts';
+import type { AttemptRecord, ClaimedDelivery, NewEvent, Store } from '../../src/store/store.ts';
+import { BACKENDS } from './backends.ts';
+
+const T0 = 1_800_000_000_000;
+let seq = 0;
+
+function webhook(overrides: Partial<Webhook> = {}): Webhook {
+  seq++;
+  return {
+    id: `wh_${String(seq).padStart(26, '0')}`,
+    accountId: 'acc_1',
+    name: `hook ${seq}`,
+    url: 'http://127.0.0.1:9/hook',
+    events: ['*'],
+    filters: { contentIds: null },
+    format: 'appcues',
+    batchWindowMs: 0,
+    headers: {},
+    enabled: true,
+    disabledReason: null,
+    failingSince: null,
+    signed: false,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+function event(id: string, overrides: Partial<NewEvent> = {}): NewEvent {
+  return { id, name: 'appcues:flow_started', typeId: 'flow_started', userId: 'u1', contentId: 'f1', occurredAt: T0, body: `{"id":"${id}"}`, ...overrides };
+}
+
+function record(claimed: ClaimedDelivery, verdict: AttemptRecord['verdict'], at: number, nextAttemptAt: number | null = null): AttemptRecord {
+  return {
+    attempt: {
+      id: `att_${String(++seq).padStart(26, '0')}`,
+      deliveryId: claimed.delivery.id,
+      accountId: claimed.delivery.accountId,
+      webhookId: claimed.webhook.id,
+      number: claimed.delivery.attemptCount + 1,
+      startedAt: at,
+      durationMs: 5,
+      url: claimed.webhook.url,
+      requestHeaders: { 'webhook-id': claimed.delivery.id },
+      responseStatus: verdict === 'succeeded' ? 204 : verdict === 'gone' ? 410 : 500,
+      responseHeaders: {},
+      responseBody: '',
+      error: verdict === 'succeeded' ? null : 'HTTP 500',
+      nextAttemptAt,
+    },
+    verdict,
+    nextAttemptAt,
+    disableIfFailingSince: at - 1_000_000,
+  };
+}
+
+const claim = (store: Store, now: number, limit = 100, inFlight = new Map<string, number>(), cap = 32) =>
+  store.claimDue({ now, limit, leaseMs: 30_000, perWebhookCap: cap, inFlight });
+
+for (const backend of BACKENDS) {
+  describe(`Store contract: ${backend.name}`, () => {
+    const setup = async (t: { after(fn: () => Promise<void>): void }, attempts?: number) => {
+      const { store, dispose } = await backend.open(attempts);
+      t.after(dispose);
+      await store.createAccount({ id: 'acc_1', name: 'one', createdAt: T0 });
+      await store.createAccount({ id: 'acc_2', name: 'two', createdAt: T0 });
+      return store;
+    };
+
+    test('migrations run from an empty database and again as a no-op', async (t) => {
+      const store = await setup(t);
+      await store.migrate();
+      await store.ping();
+      assert.deepEqual(await store.queueStats(), { pending: 0, oldestPendingAt: null });
+    });
+
+    test('ingest is idempotent per account and fans out to matching enabled webhooks', async (t) => {
+      const store = await setup(t);
+      const all = webhook();
+      const typed = webhook({ events: ['flow_completed'] });
+      const off = webhook({ enabled: false });
+      for (const w of [all, typed, off]) await store.insertWebhook(w, null);
+      const first = await store.ingest('acc_1', [event('e1'), event('e1'), event('e2', { name: 'appcues:flow_completed', typeId: 'flow_completed' })], T0);
+      assert.deepEqual(first, { inserted: 2, duplicates: 1, deliveriesCreated: 3 });
+      assert.deepEqual(await store.ingest('acc_1', [event('e1')], T0), { inserted: 0, duplicates: 1, deliveriesCreated: 0 });
+      // Another account may reuse the id.
+      assert.equal((await store.ingest('acc_2', [event('e1')], T0)).inserted, 1);
+      const listed = await store.listDeliveries('acc_1', {}, { before: null, limit: 50 });
+      assert.equal(listed.length, 3);
+      assert.deepEqual((await store.listDeliveries('acc_1', { webhookId: typed.id }, { before: null, limit: 50 })).map((d) => d.eventId), ['e2']);
+      assert.equal((await store.listDeliveries('acc_2', {}, { before: null, limit: 50 })).length, 0, 'no webhooks in acc_2');
+    });
+
+    test('concurrent ingest calls all commit', async (t) => {
+      const store = await setup(t);
+      await store.insertWebhook(webhook(), null);
+      const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => store.ingest('acc_1', [event(`c${i}`)], T0)));
+      assert.equal(outcomes.reduce((sum, o) => sum + o.inserted, 0), 50);
+      assert.equal((await store.queueStats()).pending, 50);
+    });
+
+    test('claims lease due deliveries, respect the per-webhook cap, and expire', async (t) => {
+      const store = await setup(t);
+      const busy = webhook();
+      const calm = webhook();
+      await store.insertWebhook(busy, null);
+      await store.insertWebhook(calm, null);
+      await store.ingest('acc_1', Array.from({ length: 10 }, (_, i) => event(`e${i}`)), T0);
+      const inFlight = new Map([[busy.id, 28]]);
+      const claimed = await claim(store, T0, 100, inFlight, 32);
+      const perWebhook = (id: string) => claimed.filter((c) => c.webhook.id === id).length;
+      assert.equal(perWebhook(busy.id), 4, 'only the free slots of the busy webhook');
+      assert.equal(perWebhook(calm.id), 10);
+      assert.equal(claimed[0]?.events[0]?.id.startsWith('e'), true);
+      assert.equal((await claim(store, T0 + 1)).length, 6, 'leased ones are not claimed twice');
+      assert.equal((await claim(store, T0 + 2)).length, 0);
+      assert.equal((await claim(store, T0 + 31_000)).length, 20, 'a lease that ran out comes back');
+      assert.equal((await claim(store, T0 + 31_001, 100, new Map([[busy.id, 32], [calm.id, 32]]))).length, 0);
+    });
+
+    test('attempt results: retry, success, exhaustion, 410 disables and fails pending', async (t) => {
+      const store = await setup(t, 2);
+      const w = webhook();
+      await store.insertWebhook(w, null);
+      await store.ingest('acc_1', [event('e1'), event('e2')], T0);
+      const [a, b] = await claim(store, T0);
+      assert.ok(a && b);
+      await store.recordAttempts([record(a, 'retry', T0, T0 + 100), record(b, 'succeeded', T0)]);
+      assert.equal((await store.getDelivery('acc_1', b.delivery.id))?.status, 'succeeded');
+      const retried = await store.getDelivery('acc_1', a.delivery.id);
+      assert.equal(retried?.status, 'pending');
+      assert.equal(retried?.attemptCount, 1);
+      assert.equal(retried?.attemptsLeft, 1);
+      assert.equal((await claim(store, T0 + 50)).length, 0, 'not due yet');
+      assert.equal(await store.nextDueAt(T0 + 50), T0 + 100);
+      const [again] = await claim(store, T0 + 100);
+      assert.ok(again);
+      await store.recordAttempts([record(again, 'failed', T0 + 100)]);
+      assert.equal((await store.getDelivery('acc_1', a.delivery.id))?.status, 'failed');
+      assert.equal((await store.listAttempts(a.delivery.id)).length, 2);
+      assert.equal((await store.getWebhook('acc_1', w.id))?.failingSince, T0 + 100, 'the success of e2 ended the first streak');
+
+      await store.ingest('acc_1', [event('e3'), event('e4')], T0 + 200);
+      const [c] = await claim(store, T0 + 200, 1);
+      assert.ok(c);
+      await store.recordAttempts([record(c, 'gone', T0 + 200)]);
+      const disabled = await store.getWebhook('acc_1', w.id);
+      assert.equal(disabled?.enabled, false);
+      assert.match(disabled?.disabledReason ?? '', /410/);
+      const statuses = (await store.listDeliveries('acc_1', {}, { before: null, limit: 50 })).map((d) => d.status).sort();
+      assert.deepEqual(statuses, ['failed', 'failed', 'failed', 'succeeded']);
+    });
+
+    test('retry and recover re-queue with one more attempt', async (t) => {
+      const store = await setup(t, 1);
+      const w = webhook();
+      await store.insertWebhook(w, null);
+      await store.ingest('acc_1', [event('e1'), event('e2')], T0);
+      const claimed = await claim(store, T0);
+      await store.recordAttempts(claimed.map((c) => record(c, 'failed', T0)));
+      const [one] = claimed;
+      assert.ok(one);
+      assert.equal((await store.retryDelivery('acc_2', one.delivery.id, T0 + 1)), null, 'another account cannot');
+      const retried = await store.retryDelivery('acc_1', one.delivery.id, T0 + 1);
+      assert.equal(retried?.status, 'pending');
+      assert.equal(retried?.attemptsLeft, 1);
+      assert.equal(await store.recoverDeliveries('acc_1', w.id, T0, T0 + 10, T0 + 2), 1, 'the other failed one');
+      assert.equal((await claim(store, T0 + 2)).length, 2);
+    });
+
+    test('deleting a webhook cancels its pending deliveries; disabling fails them', async (t) => {
+      const store = await setup(t);
+      const doomed = webhook();
+      const paused = webhook();
+      await store.insertWebhook(doomed, null);
+      await store.insertWebhook(paused, null);
+      await store.ingest('acc_1', [event('e1')], T0);
+      assert.equal(await store.deleteWebhook('acc_2', doomed.id, T0), false);
+      assert.equal(await store.deleteWebhook('acc_1', doomed.id, T0), true);
+      await store.updateWebhook({ ...paused, enabled: false }, T0);
+      const byWebhook = async (id: string) => (await store.listDeliveries('acc_1', { webhookId: id }, { before: null, limit: 5 }))[0]?.status;
+      assert.equal(await byWebhook(doomed.id), 'cancelled');
+      assert.equal(await byWebhook(paused.id), 'failed');
+      assert.equal(await store.getWebhook('acc_1', doomed.id), null);
+    });
+
+    test('usetiful batches collect a user\'s events within the window', async (t) => {
+      const store = await setup(t);
+      const w = webhook({ format: 'usetiful', batchWindowMs: 1000 });
+      await store.insertWebhook(w, null);
+      await store.ingest('acc_1', [event('a1'), event('b1', { userId: 'u2' })], T0);
+      await store.ingest('acc_1', [event('a2')], T0 + 500);
+      await store.ingest('acc_1', [event('a3')], T0 + 1500);
+      assert.equal((await claim(store, T0 + 999)).length, 0, 'the window is still open');
+      const claimed = await claim(store, T0 + 1000);
+      const ids = claimed.map((c) => c.events.map((e) => e.id).join(',')).sort();
+      assert.deepEqual(ids, ['a1,a2', 'b1']);
+      const found = await store.listDeliveries('acc_1', { eventId: 'a2' }, { before: null, limit: 5 });
+      assert.equal(found.length, 1, 'a batched event is found by its id');
+    });
+
+    test('secrets rotate with a grace period; null stops signing', async (t) => {
+      const store = await setup(t);
+      const w = webhook({ signed: true });
+      await store.insertWebhook(w, { sealed: 'old', createdAt: T0, expiresAt: null });
+      await store.replaceSecret(w.id, { sealed: 'new', createdAt: T0 + 1, expiresAt: null }, T0 + 100, T0 + 1);
+      assert.deepEqual((await store.listSecrets(w.id, T0 + 50)).map((s) => s.sealed), ['new', 'old']);
+      assert.deepEqual((await store.listSecrets(w.id, T0 + 100)).map((s) => s.sealed), ['new']);
+      await store.replaceSecret(w.id, null, T0 + 200, T0 + 200);
+      assert.deepEqual(await store.listSecrets(w.id, T0 + 200), []);
+      assert.equal((await store.getWebhook('acc_1', w.id))?.signed, false);
+    });
+
+    test('pages walk deliveries newest first without gaps', async (t) => {
+      const store = await setup(t);
+      await store.insertWebhook(webhook(), null);
+      for (let i = 0; i < 7; i++) await store.ingest('acc_1', [event(`p${i}`)], T0 + i);
+      const seen: string[] = [];
+      let before: string | null = null;
+      for (;;) {
+        const page = await store.listDeliveries('acc_1', {}, { before, limit: 3 });
+        seen.push(...page.map((d) => d.eventId));
+        if (page.length < 3) break;
+        before = page[page.length - 1]?.id ?? null;
+      }
+      assert.deepEqual(seen, ['p6', 'p5', 'p4', 'p3', 'p2', 'p1', 'p0']);
+    });
+
+    test('a generated root key is stored once: the first process wins', async (t) => {
+      const store = await setup(t);
+      const key = (id: string) => ({ id, accountId: null, role: 'root' as const, name: 'root', prefix: 'hlr_', createdAt: T0, revokedAt: null });
+      assert.equal(await store.insertRootKeyIfNone(key('key_1'), 'h1'), true);
+      assert.equal(await store.insertRootKeyIfNone(key('key_2'), 'h2'), false);
+      assert.equal((await store.findApiKeyByHash('h1'))?.role, 'root');
+      assert.equal(await store.findApiKeyByHash('h2'), null);
+    });
+  });
+}
