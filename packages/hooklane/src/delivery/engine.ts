@@ -32,14 +32,13 @@ export interface EngineDeps {
 const USER_AGENT = 'Hooklane/0.1 (+https://github.com/hooklane/hooklane)';
 
 /**
- * The delivery engine: claims due deliveries in batches, sends each at most
- * `maxInFlightPerWebhook` at a time per webhook (so one slow endpoint never holds the
- * others' slots), and writes finished attempts back in batches.
+ * The delivery engine: claims due deliveries in batches (the store's claim keeps each
+ * webhook within `maxInFlightPerWebhook`, so one slow endpoint never holds the others'
+ * slots), sends them concurrently, and writes finished attempts back in batches.
  */
 export class DeliveryEngine {
   readonly #options: EngineOptions;
   readonly #deps: EngineDeps;
-  readonly #inFlight = new Map<string, number>();
   readonly #claimed = new Set<string>();
   readonly #abort = new AbortController();
   readonly #keyCache = new Map<string, Buffer>();
@@ -108,7 +107,6 @@ export class DeliveryEngine {
             limit,
             leaseMs,
             perWebhookCap: maxInFlightPerWebhook,
-            inFlight: this.#inFlight,
           });
           for (const item of claimed) this.#attempt(item);
           claimedAll = claimed.length === limit;
@@ -147,9 +145,7 @@ export class DeliveryEngine {
   }
 
   #attempt(claimed: ClaimedDelivery): void {
-    const webhookId = claimed.webhook.id;
     this.#inFlightTotal++;
-    this.#inFlight.set(webhookId, (this.#inFlight.get(webhookId) ?? 0) + 1);
     this.#claimed.add(claimed.delivery.id);
     this.#send(claimed)
       .then((record) => {
@@ -160,9 +156,6 @@ export class DeliveryEngine {
       )
       .finally(() => {
         this.#inFlightTotal--;
-        const left = (this.#inFlight.get(webhookId) ?? 1) - 1;
-        if (left === 0) this.#inFlight.delete(webhookId);
-        else this.#inFlight.set(webhookId, left);
         if (this.#inFlightTotal === 0) this.#idle?.();
         this.notify();
       });

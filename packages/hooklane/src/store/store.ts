@@ -57,7 +57,10 @@ export interface Store {
   /** Stores a sample event and one delivery for just this webhook (the `test` action). */
   insertTestDelivery(webhook: Webhook, event: NewEvent, now: number): Promise<Delivery>;
 
-  /** Leases due deliveries, never more per webhook than its free in-flight slots. */
+  /**
+   * Leases due deliveries in due order. A leased delivery is in flight, whichever process
+   * holds it, so a webhook never has more than `perWebhookCap` leased at once.
+   */
   claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]>;
   /** Records finished attempts and their consequences in one transaction. */
   recordAttempts(results: readonly AttemptRecord[]): Promise<void>;
@@ -119,8 +122,6 @@ export interface ClaimRequest {
   readonly limit: number;
   readonly leaseMs: number;
   readonly perWebhookCap: number;
-  /** Requests this process has in flight, per webhook id. */
-  readonly inFlight: ReadonlyMap<string, number>;
 }
 
 export interface ClaimedDelivery {

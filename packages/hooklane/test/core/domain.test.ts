@@ -14,7 +14,8 @@ test('retry policy: statuses, schedule, jitter and Retry-After bounds', () => {
   assert.equal(classifyStatus(204).kind, 'success');
   assert.equal(classifyStatus(410).kind, 'gone');
   for (const status of [null, 301, 400, 404, 408, 429, 500, 503]) assert.equal(classifyStatus(status).kind, 'retryable');
-  assert.equal(classifyStatus(500, 9000).kind === 'retryable' && classifyStatus(500, 9000).retryAfterMs, null);
+  assert.deepEqual(classifyStatus(500, 9000), { kind: 'retryable', status: 500, retryAfterMs: null }, 'Retry-After counts on 429/503 only');
+  assert.deepEqual(classifyStatus(429, 9000), { kind: 'retryable', status: 429, retryAfterMs: 9000 });
   const policy = { schedule: [5000, 300_000], jitter: 0.2 };
   assert.equal(nextDelayMs(policy, 1, null, 0.5), 5000);
   assert.equal(nextDelayMs(policy, 1, null, 0), 4000);

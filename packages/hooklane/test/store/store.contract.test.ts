@@ -57,8 +57,8 @@ function record(claimed: ClaimedDelivery, verdict: AttemptRecord['verdict'], at:
   };
 }
 
-const claim = (store: Store, now: number, limit = 100, inFlight = new Map<string, number>(), cap = 32) =>
-  store.claimDue({ now, limit, leaseMs: 30_000, perWebhookCap: cap, inFlight });
+const claim = (store: Store, now: number, limit = 100, cap = 32) =>
+  store.claimDue({ now, limit, leaseMs: 30_000, perWebhookCap: cap });
 
 for (const backend of BACKENDS) {
   describe(`Store contract: ${backend.name}`, () => {
@@ -108,17 +108,22 @@ for (const backend of BACKENDS) {
       const calm = webhook();
       await store.insertWebhook(busy, null);
       await store.insertWebhook(calm, null);
-      await store.ingest('acc_1', Array.from({ length: 10 }, (_, i) => event(`e${i}`)), T0);
-      const inFlight = new Map([[busy.id, 28]]);
-      const claimed = await claim(store, T0, 100, inFlight, 32);
-      const perWebhook = (id: string) => claimed.filter((c) => c.webhook.id === id).length;
-      assert.equal(perWebhook(busy.id), 4, 'only the free slots of the busy webhook');
-      assert.equal(perWebhook(calm.id), 10);
-      assert.equal(claimed[0]?.events[0]?.id.startsWith('e'), true);
-      assert.equal((await claim(store, T0 + 1)).length, 6, 'leased ones are not claimed twice');
-      assert.equal((await claim(store, T0 + 2)).length, 0);
-      assert.equal((await claim(store, T0 + 31_000)).length, 20, 'a lease that ran out comes back');
-      assert.equal((await claim(store, T0 + 31_001, 100, new Map([[busy.id, 32], [calm.id, 32]]))).length, 0);
+      await store.updateWebhook({ ...calm, events: ['nothing'] }, T0);
+      await store.ingest('acc_1', Array.from({ length: 10 }, (_, i) => event(`b${i}`)), T0);
+      await store.updateWebhook({ ...calm, events: ['*'] }, T0);
+      await store.ingest('acc_1', Array.from({ length: 10 }, (_, i) => event(`e${i}`)), T0 + 1);
+      // busy has 20 due, calm 10; a cap of 4 leases at most 4 per webhook.
+      const first = await claim(store, T0 + 1, 100, 4);
+      const perWebhook = (claimed: ClaimedDelivery[], id: string) => claimed.filter((c) => c.webhook.id === id).length;
+      assert.equal(perWebhook(first, busy.id), 4);
+      assert.equal(perWebhook(first, calm.id), 4);
+      assert.deepEqual(first.filter((c) => c.webhook.id === busy.id).map((c) => c.events[0]?.id), ['b0', 'b1', 'b2', 'b3'], 'due order');
+      assert.equal((await claim(store, T0 + 2, 100, 4)).length, 0, 'every slot is taken by leased deliveries');
+      await store.recordAttempts(first.slice(0, 1).map((c) => record(c, 'succeeded', T0 + 3)));
+      assert.equal((await claim(store, T0 + 4, 100, 4)).length, 1, 'a finished attempt frees its slot');
+      assert.equal((await claim(store, T0 + 5, 100, 32)).length, 21, 'the rest, never twice');
+      assert.equal((await claim(store, T0 + 6)).length, 0);
+      assert.equal((await claim(store, T0 + 31_000)).length, 29, 'a lease that ran out comes back');
     });
 
     test('attempt results: retry, success, exhaustion, 410 disables and fails pending', async (t) => {

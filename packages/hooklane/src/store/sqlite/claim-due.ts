@@ -1,15 +1,20 @@
 /**
  * The SQLite queue claim. One process owns an embedded store, so no row locking is
  * needed: the statement leases the due deliveries in due order, never more per webhook
- * than the free in-flight slots this process has for it (`:cap` minus `:inflight`), and
- * skips webhooks that have none (`:saturated`), so a slow endpoint's backlog never fills
- * the batch of the others.
+ * than its free slots (`:cap` minus the deliveries already leased, i.e. in flight), and
+ * skips webhooks that have none, so a slow endpoint's backlog never fills the batch of
+ * the others.
  */
 export const claimDueSql = `
-WITH due AS (
+WITH busy AS (
+  SELECT webhook_id, COUNT(*) AS n FROM deliveries
+  WHERE lease_until > :now AND status = 'pending'
+  GROUP BY webhook_id
+),
+due AS (
   SELECT id, webhook_id, next_attempt_at FROM deliveries
   WHERE status = 'pending' AND next_attempt_at <= :now AND lease_until <= :now
-    AND webhook_id NOT IN (SELECT value FROM json_each(:saturated))
+    AND webhook_id NOT IN (SELECT webhook_id FROM busy WHERE n >= :cap)
   ORDER BY next_attempt_at
   LIMIT :scan
 ),
@@ -19,8 +24,8 @@ ranked AS (
   FROM due
 ),
 picked AS (
-  SELECT ranked.id FROM ranked LEFT JOIN json_each(:inflight) AS busy ON busy.key = ranked.webhook_id
-  WHERE ranked.position <= :cap - COALESCE(busy.value, 0)
+  SELECT ranked.id FROM ranked LEFT JOIN busy ON busy.webhook_id = ranked.webhook_id
+  WHERE ranked.position <= :cap - COALESCE(busy.n, 0)
   ORDER BY ranked.next_attempt_at
   LIMIT :limit
 )

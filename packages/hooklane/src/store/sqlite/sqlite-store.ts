@@ -33,7 +33,7 @@ import {
   toWebhook,
   WEBHOOK_COLUMNS,
   webhookValues,
-} from './rows.ts';
+} from '../rows.ts';
 
 export interface SqliteStoreOptions {
   /** The database file, or ':memory:'. */
@@ -407,20 +407,12 @@ export class SqliteStore implements Store {
   // The queue
 
   async claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]> {
-    const saturated: string[] = [];
-    const inFlight: Record<string, number> = {};
-    for (const [webhookId, count] of request.inFlight) {
-      if (count >= request.perWebhookCap) saturated.push(webhookId);
-      else if (count > 0) inFlight[webhookId] = count;
-    }
     const rows = this.#sql(claimDueSql).all({
       now: request.now,
       lease: request.now + request.leaseMs,
       scan: request.limit * 4,
       limit: request.limit,
       cap: request.perWebhookCap,
-      saturated: JSON.stringify(saturated),
-      inflight: JSON.stringify(inFlight),
     });
     const deliveries = rows.map(toDelivery).sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0));
     const webhooks = new Map<string, { webhook: Webhook; secrets: StoredSecret[] } | null>();
@@ -480,7 +472,14 @@ export class SqliteStore implements Store {
       attempt.nextAttemptAt,
     );
     const now = attempt.startedAt + attempt.durationMs;
-    const status = verdict === 'succeeded' ? 'succeeded' : verdict === 'retry' ? 'pending' : 'failed';
+    let status = verdict === 'succeeded' ? 'succeeded' : verdict === 'retry' ? 'pending' : 'failed';
+    // The webhook may have been deleted or disabled while the attempt was in flight: a
+    // cancelled delivery stays cancelled, and a disabled (or deleted) webhook gets no retry.
+    const current = this.#sql(
+      'SELECT d.status, w.enabled FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = ?',
+    ).get(attempt.deliveryId);
+    if (current?.status === 'cancelled') status = 'cancelled';
+    else if (status === 'pending' && Number(current?.enabled) !== 1) status = 'failed';
     this.#sql(
       `UPDATE deliveries SET status = ?, attempt_count = ?, attempts_left = MAX(attempts_left - 1, 0),
          next_attempt_at = ?, lease_until = 0, last_status = ?, last_error = ?, updated_at = ?
@@ -488,7 +487,7 @@ export class SqliteStore implements Store {
     ).run(
       status,
       attempt.number,
-      verdict === 'retry' ? nextAttemptAt : null,
+      status === 'pending' ? nextAttemptAt : null,
       attempt.responseStatus,
       attempt.error,
       now,

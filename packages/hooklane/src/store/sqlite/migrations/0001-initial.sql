@@ -79,6 +79,8 @@ CREATE TABLE deliveries (
 );
 -- The queue: only pending rows, in due order.
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+-- In flight: leased rows, counted per webhook against its cap (leases reset to 0 when done).
+CREATE INDEX deliveries_leased ON deliveries (webhook_id) WHERE lease_until > 0;
 CREATE INDEX deliveries_account ON deliveries (account_id, id);
 CREATE INDEX deliveries_webhook ON deliveries (webhook_id, status, created_at);
 CREATE INDEX deliveries_event ON deliveries (account_id, event_id);

@@ -9,9 +9,9 @@ import type {
   StoredEvent,
   StoredSecret,
   Webhook,
-} from '../../core/model.ts';
+} from '../core/model.ts';
 
-/** Row → model mapping, shared by every query of the SQLite adapter. */
+/** Row → model mapping, shared by both adapters (JSON travels as text, times as integers). */
 type Row = Record<string, unknown>;
 
 const str = (value: unknown): string => String(value);
