@@ -16,6 +16,11 @@ import type {
  */
 export interface Store {
   readonly backend: 'sqlite' | 'postgres';
+  /**
+   * Cross-process notifications (new work, ingested events), or null when the store has
+   * a single owner process and in-process notifications suffice.
+   */
+  readonly notifications: StoreNotifications | null;
   /** Applies pending numbered migrations; safe to call from several processes. */
   migrate(): Promise<void>;
   /** Throws when the database cannot answer (readiness). */
@@ -85,6 +90,32 @@ export interface Store {
   ): Promise<number>;
 
   queueStats(): Promise<{ pending: number; oldestPendingAt: number | null }>;
+  getEvents(accountId: string, ids: readonly string[]): Promise<StoredEvent[]>;
+  /**
+   * Retention: deletes up to `batchSize` finished deliveries (with their attempts) created
+   * before `cutoff`, and events ingested before it that no delivery refers to any more.
+   * Returns how many rows went; call again until it returns less than `batchSize`.
+   */
+  pruneBefore(cutoff: number, batchSize: number): Promise<number>;
+}
+
+export interface StoreNotifications {
+  /** Calls `work` when any process creates due work and `events` when any process ingests. */
+  subscribe(handlers: {
+    work(): void;
+    events(accountId: string, eventIds: readonly string[]): void;
+  }): Promise<() => Promise<void>>;
+}
+
+/** The database cannot be reached: the API answers 503 and callers retry. */
+export class StoreUnavailableError extends Error {
+  readonly code = 'ERR_STORE_UNAVAILABLE';
+  constructor(cause: unknown) {
+    super(`the database is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'StoreUnavailableError';
+  }
 }
 
 export interface Page {

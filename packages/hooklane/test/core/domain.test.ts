@@ -34,6 +34,8 @@ test('ids are prefixed and sort by creation time', () => {
   const b = newId('dlv', 1_700_000_000_001);
   assert.match(a, /^dlv_[0-9a-z]{26}$/);
   assert.ok(a < b);
+  const burst = Array.from({ length: 1000 }, () => newId('dlv', 1_700_000_000_002));
+  assert.deepEqual([...burst].sort(), burst, 'monotonic within one millisecond');
 });
 
 test('finaliseEvent keeps the sender fields and fills in only what is missing', () => {

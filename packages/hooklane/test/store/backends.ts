@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
+import { createTestDatabase, testDatabaseUrl } from '../helpers/postgres.ts';
 
 /** A store backend under test: the contract suite runs once per entry. */
 export interface Backend {
@@ -10,19 +12,40 @@ export interface Backend {
   open(attempts?: number): Promise<{ store: Store; dispose(): Promise<void> }>;
 }
 
-export const BACKENDS: readonly Backend[] = [
-  {
-    name: 'sqlite',
-    async open(attempts = 4) {
-      const dir = mkdtempSync(join(tmpdir(), 'hooklane-store-'));
-      const store = SqliteStore.open({ path: join(dir, 'hooklane.db'), deliveryAttempts: attempts });
-      return {
-        store,
-        async dispose() {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
+const sqlite: Backend = {
+  name: 'sqlite',
+  async open(attempts = 4) {
+    const dir = mkdtempSync(join(tmpdir(), 'hooklane-store-'));
+    const store = SqliteStore.open({ path: join(dir, 'hooklane.db'), deliveryAttempts: attempts });
+    return {
+      store,
+      async dispose() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   },
-];
+};
+
+const postgres: Backend = {
+  name: 'postgres',
+  async open(attempts = 4) {
+    const database = await createTestDatabase();
+    const store = new PostgresStore({
+      connectionString: database.url,
+      poolSize: 4,
+      deliveryAttempts: attempts,
+    });
+    await store.migrate();
+    return {
+      store,
+      async dispose() {
+        await store.close();
+        await database.drop();
+      },
+    };
+  },
+};
+
+/** SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
+export const BACKENDS: readonly Backend[] = testDatabaseUrl() === null ? [sqlite] : [sqlite, postgres];

@@ -15,7 +15,7 @@ due AS (
   SELECT id, webhook_id, next_attempt_at FROM deliveries
   WHERE status = 'pending' AND next_attempt_at <= :now AND lease_until <= :now
     AND webhook_id NOT IN (SELECT webhook_id FROM busy WHERE n >= :cap)
-  ORDER BY next_attempt_at
+  ORDER BY next_attempt_at, id
   LIMIT :scan
 ),
 ranked AS (
@@ -26,7 +26,7 @@ ranked AS (
 picked AS (
   SELECT ranked.id FROM ranked LEFT JOIN busy ON busy.webhook_id = ranked.webhook_id
   WHERE ranked.position <= :cap - COALESCE(busy.n, 0)
-  ORDER BY ranked.next_attempt_at
+  ORDER BY ranked.next_attempt_at, ranked.id
   LIMIT :limit
 )
 UPDATE deliveries SET lease_until = :lease

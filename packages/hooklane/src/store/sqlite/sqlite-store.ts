@@ -10,6 +10,17 @@ import type {
   StoredSecret,
   Webhook,
 } from '../../core/model.ts';
+import {
+  toAccount,
+  toApiKey,
+  toAttempt,
+  toDelivery,
+  toEvent,
+  toSecret,
+  toWebhook,
+  WEBHOOK_COLUMNS,
+  webhookValues,
+} from '../rows.ts';
 import type {
   AttemptRecord,
   ClaimedDelivery,
@@ -23,17 +34,6 @@ import type {
 import { claimDueSql } from './claim-due.ts';
 import { migrateSqlite } from './migrate.ts';
 import { openDatabase } from './open-database.ts';
-import {
-  toAccount,
-  toApiKey,
-  toAttempt,
-  toDelivery,
-  toEvent,
-  toSecret,
-  toWebhook,
-  WEBHOOK_COLUMNS,
-  webhookValues,
-} from '../rows.ts';
 
 export interface SqliteStoreOptions {
   /** The database file, or ':memory:'. */
@@ -61,6 +61,7 @@ interface IngestRequest {
  */
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
+  readonly notifications = null;
   readonly #db: DatabaseSync;
   readonly #deliveryAttempts: number;
   readonly #statements = new Map<string, StatementSync>();
@@ -414,7 +415,9 @@ export class SqliteStore implements Store {
       limit: request.limit,
       cap: request.perWebhookCap,
     });
-    const deliveries = rows.map(toDelivery).sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0));
+    const deliveries = rows
+      .map(toDelivery)
+      .sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || (a.id < b.id ? -1 : 1));
     const webhooks = new Map<string, { webhook: Webhook; secrets: StoredSecret[] } | null>();
     const claimed: ClaimedDelivery[] = [];
     for (const delivery of deliveries) {
@@ -605,6 +608,36 @@ export class SqliteStore implements Store {
        WHERE account_id = ? AND webhook_id = ? AND status = 'failed' AND created_at >= ? AND created_at < ?`,
     ).run(now, now, accountId, webhookId, since, until);
     return Number(result.changes);
+  }
+
+  async getEvents(accountId: string, ids: readonly string[]): Promise<StoredEvent[]> {
+    return this.#sql('SELECT * FROM events WHERE account_id = ? AND id IN (SELECT value FROM json_each(?))')
+      .all(accountId, JSON.stringify(ids))
+      .map(toEvent);
+  }
+
+  async pruneBefore(cutoff: number, batchSize: number): Promise<number> {
+    return this.#transaction(() => {
+      const ids = JSON.stringify(
+        this.#sql(
+          `SELECT id FROM deliveries WHERE created_at < ? AND status IN ('succeeded', 'failed', 'cancelled') LIMIT ?`,
+        )
+          .all(cutoff, batchSize)
+          .map((row) => row.id),
+      );
+      const inList = 'IN (SELECT value FROM json_each(?))';
+      this.#sql(`DELETE FROM attempts WHERE delivery_id ${inList}`).run(ids);
+      this.#sql(`DELETE FROM delivery_batch_events WHERE delivery_id ${inList}`).run(ids);
+      const deliveries = this.#sql(`DELETE FROM deliveries WHERE id ${inList}`).run(ids).changes;
+      const events = this.#sql(
+        `DELETE FROM events WHERE (account_id, id) IN (
+           SELECT account_id, id FROM events e WHERE ingested_at < ?
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.account_id = e.account_id AND d.event_id = e.id)
+             AND NOT EXISTS (SELECT 1 FROM delivery_batch_events b WHERE b.account_id = e.account_id AND b.event_id = e.id)
+           LIMIT ?)`,
+      ).run(cutoff, batchSize).changes;
+      return Number(deliveries) + Number(events);
+    });
   }
 
   async queueStats(): Promise<{ pending: number; oldestPendingAt: number | null }> {

@@ -58,6 +58,7 @@ CREATE TABLE events (
   body TEXT NOT NULL,
   PRIMARY KEY (account_id, id)
 ) WITHOUT ROWID;
+CREATE INDEX events_ingested ON events (ingested_at);
 
 CREATE TABLE deliveries (
   id TEXT PRIMARY KEY,
@@ -78,11 +79,12 @@ CREATE TABLE deliveries (
   updated_at INTEGER NOT NULL
 );
 -- The queue: only pending rows, in due order.
-CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
 -- In flight: leased rows, counted per webhook against its cap (leases reset to 0 when done).
 CREATE INDEX deliveries_leased ON deliveries (webhook_id) WHERE lease_until > 0;
 CREATE INDEX deliveries_account ON deliveries (account_id, id);
 CREATE INDEX deliveries_webhook ON deliveries (webhook_id, status, created_at);
+CREATE INDEX deliveries_created ON deliveries (created_at);
 CREATE INDEX deliveries_event ON deliveries (account_id, event_id);
 -- A usetiful batch still collecting events: pending, never attempted.
 CREATE INDEX deliveries_open_batch ON deliveries (webhook_id, batch_user_id)

@@ -1,0 +1,48 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Pool } from 'pg';
+
+const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+/** Any constant shared by every Hooklane process: migrations run under this advisory lock. */
+const MIGRATION_LOCK = 7_320_451_981;
+
+/**
+ * Numbered, forward-only migrations, each in its own transaction, under an advisory lock
+ * so that processes starting together apply each migration exactly once.
+ */
+export async function migratePostgres(pool: Pool): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+    );
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((row) => Number(row.version)));
+    const files = readdirSync(MIGRATIONS_DIR)
+      .filter((file) => /^\d{4}-[\w-]+\.sql$/.test(file))
+      .sort();
+    let count = 0;
+    for (const file of files) {
+      const version = Number(file.slice(0, 4));
+      if (applied.has(version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8'));
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          version,
+          file,
+          Date.now(),
+        ]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+      count++;
+    }
+    return count;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    client.release();
+  }
+}

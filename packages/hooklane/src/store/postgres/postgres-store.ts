@@ -1,0 +1,831 @@
+import pg, { type Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { ID_PREFIX, newId } from '../../core/ids.ts';
+import { isBatched, webhooksFor } from '../../core/matching.ts';
+import type {
+  Account,
+  ApiKey,
+  Attempt,
+  Delivery,
+  StoredEvent,
+  StoredSecret,
+  Webhook,
+} from '../../core/model.ts';
+import {
+  toAccount,
+  toApiKey,
+  toAttempt,
+  toDelivery,
+  toEvent,
+  toSecret,
+  toWebhook,
+  WEBHOOK_COLUMNS,
+  webhookValues,
+} from '../rows.ts';
+import {
+  type AttemptRecord,
+  type ClaimedDelivery,
+  type ClaimRequest,
+  type DeliveryFilter,
+  type IngestOutcome,
+  type NewEvent,
+  type Page,
+  type Store,
+  type StoreNotifications,
+  StoreUnavailableError,
+} from '../store.ts';
+import { CLAIM_LOCK, claimDueSql } from './claim-due.ts';
+import { migratePostgres } from './migrate.ts';
+
+export interface PostgresStoreOptions {
+  readonly connectionString: string;
+  readonly poolSize: number;
+  /** Attempts a new delivery gets: the retry schedule's length + 1. */
+  readonly deliveryAttempts: number;
+}
+
+const MAX_BATCH_EVENTS = 1000;
+const WORK_CHANNEL = 'hooklane_work';
+const EVENTS_CHANNEL = 'hooklane_events';
+/** NOTIFY payloads must stay under 8000 bytes. */
+const NOTIFY_PAYLOAD_LIMIT = 7000;
+
+type Queryable = Pool | PoolClient;
+
+/** Connection failures (refused, reset, server shutting down, class 08) become 503s, not 500s. */
+function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  const message = error instanceof Error ? error.message : '';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03'].includes(code) ||
+    code.startsWith('08') ||
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
+  );
+}
+
+/**
+ * The PostgreSQL store, for any number of API and worker processes on any number of
+ * hosts. Claims are `FOR UPDATE SKIP LOCKED` under an advisory lock, new work and
+ * ingested events are announced with NOTIFY, writes go in bulk with `unnest`.
+ */
+export class PostgresStore implements Store {
+  readonly backend = 'postgres' as const;
+  readonly notifications: StoreNotifications;
+  readonly #pool: Pool;
+  readonly #options: PostgresStoreOptions;
+
+  constructor(options: PostgresStoreOptions) {
+    this.#options = options;
+    this.#pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle client losing its server must not crash the process; the pool replaces it.
+    this.#pool.on('error', () => {});
+    this.notifications = { subscribe: (handlers) => this.#subscribe(handlers) };
+  }
+
+  async #query<R extends QueryResultRow = QueryResultRow>(
+    sql: string,
+    params: unknown[] = [],
+    on: Queryable = this.#pool,
+  ) {
+    try {
+      return await on.query<R>(sql, params);
+    } catch (error) {
+      throw isUnavailable(error) ? new StoreUnavailableError(error) : error;
+    }
+  }
+
+  async #transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw isUnavailable(error) ? new StoreUnavailableError(error) : error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async migrate(): Promise<void> {
+    try {
+      await migratePostgres(this.#pool);
+    } catch (error) {
+      throw isUnavailable(error) ? new StoreUnavailableError(error) : error;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.#query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  /** A dedicated LISTEN connection that reconnects by itself with backoff. */
+  async #subscribe(handlers: { work(): void; events(accountId: string, eventIds: readonly string[]): void }) {
+    let client: pg.Client | null = null;
+    let closed = false;
+    let delay = 100;
+    const connect = async (): Promise<void> => {
+      if (closed) return;
+      const next = new pg.Client({ connectionString: this.#options.connectionString });
+      next.on('error', () => {});
+      next.on('end', () => {
+        if (!closed) setTimeout(() => void connect(), delay).unref();
+      });
+      next.on('notification', (message) => {
+        if (message.channel === WORK_CHANNEL) handlers.work();
+        else if (message.channel === EVENTS_CHANNEL && message.payload) {
+          const { a, e } = JSON.parse(message.payload) as { a: string; e: string[] };
+          handlers.events(a, e);
+        }
+      });
+      try {
+        await next.connect();
+        await next.query(`LISTEN ${WORK_CHANNEL}`);
+        await next.query(`LISTEN ${EVENTS_CHANNEL}`);
+        client = next;
+        delay = 100;
+        // Work may have been created while we were not listening.
+        handlers.work();
+      } catch {
+        await next.end().catch(() => {});
+        delay = Math.min(delay * 2, 5000);
+      }
+    };
+    await connect();
+    return async () => {
+      closed = true;
+      await client?.end().catch(() => {});
+    };
+  }
+
+  // Accounts and keys
+
+  async createAccount(account: Account): Promise<void> {
+    await this.#query('INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)', [
+      account.id,
+      account.name,
+      account.createdAt,
+    ]);
+  }
+
+  async getAccount(id: string): Promise<Account | null> {
+    const { rows } = await this.#query('SELECT * FROM accounts WHERE id = $1', [id]);
+    return rows[0] ? toAccount(rows[0]) : null;
+  }
+
+  async insertApiKey(key: ApiKey, hash: string): Promise<void> {
+    await this.#query(
+      'INSERT INTO api_keys (id, account_id, role, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [key.id, key.accountId, key.role, key.name, key.prefix, hash, key.createdAt],
+    );
+  }
+
+  async insertRootKeyIfNone(key: ApiKey, hash: string): Promise<boolean> {
+    const { rowCount } = await this.#query(
+      `INSERT INTO api_keys (id, account_id, role, name, prefix, hash, created_at)
+       VALUES ($1, NULL, 'root', $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      [key.id, key.name, key.prefix, hash, key.createdAt],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKey | null> {
+    const { rows } = await this.#query('SELECT * FROM api_keys WHERE hash = $1 AND revoked_at IS NULL', [
+      hash,
+    ]);
+    return rows[0] ? toApiKey(rows[0]) : null;
+  }
+
+  async listApiKeys(accountId: string): Promise<ApiKey[]> {
+    const { rows } = await this.#query('SELECT * FROM api_keys WHERE account_id = $1 ORDER BY id', [
+      accountId,
+    ]);
+    return rows.map(toApiKey);
+  }
+
+  async revokeApiKey(accountId: string, id: string, now: number): Promise<boolean> {
+    const { rowCount } = await this.#query(
+      'UPDATE api_keys SET revoked_at = $1 WHERE account_id = $2 AND id = $3 AND revoked_at IS NULL',
+      [now, accountId, id],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  // Webhooks and secrets
+
+  async insertWebhook(webhook: Webhook, secret: StoredSecret | null): Promise<void> {
+    await this.#transaction(async (client) => {
+      const placeholders = webhookValues(webhook)
+        .map((_, i) => `$${i + 1}`)
+        .join(', ');
+      await client.query(
+        `INSERT INTO webhooks (${WEBHOOK_COLUMNS}) VALUES (${placeholders})`,
+        pgWebhookValues(webhook),
+      );
+      if (secret) await this.#insertSecret(client, webhook.id, secret);
+    });
+  }
+
+  async #insertSecret(on: Queryable, webhookId: string, secret: StoredSecret): Promise<void> {
+    await on.query(
+      'INSERT INTO webhook_secrets (webhook_id, sealed, created_at, expires_at) VALUES ($1, $2, $3, $4)',
+      [webhookId, secret.sealed, secret.createdAt, secret.expiresAt],
+    );
+  }
+
+  async getWebhook(accountId: string, id: string): Promise<Webhook | null> {
+    const { rows } = await this.#query('SELECT * FROM webhooks WHERE account_id = $1 AND id = $2', [
+      accountId,
+      id,
+    ]);
+    return rows[0] ? toWebhook(rows[0]) : null;
+  }
+
+  async listWebhooks(accountId: string, page: Page): Promise<Webhook[]> {
+    const { rows } = await this.#query(
+      'SELECT * FROM webhooks WHERE account_id = $1 AND ($2::text IS NULL OR id < $2) ORDER BY id DESC LIMIT $3',
+      [accountId, page.before, page.limit],
+    );
+    return rows.map(toWebhook);
+  }
+
+  async updateWebhook(webhook: Webhook, now: number): Promise<void> {
+    await this.#transaction(async (client) => {
+      await client.query(
+        `UPDATE webhooks SET name = $1, url = $2, events = $3, content_ids = $4, format = $5, batch_window_ms = $6,
+           headers = $7, enabled = $8, disabled_reason = $9, failing_since = $10, signed = $11, updated_at = $12
+         WHERE account_id = $13 AND id = $14`,
+        [...pgWebhookValues(webhook).slice(2, 13), now, webhook.accountId, webhook.id],
+      );
+      if (!webhook.enabled) await this.#failPending(client, webhook.id, 'webhook disabled', now);
+    });
+  }
+
+  async #failPending(on: Queryable, webhookId: string, reason: string, now: number): Promise<void> {
+    await on.query(
+      `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = $1, updated_at = $2
+       WHERE webhook_id = $3 AND status = 'pending' AND lease_until <= $2`,
+      [reason, now, webhookId],
+    );
+  }
+
+  async deleteWebhook(accountId: string, id: string, now: number): Promise<boolean> {
+    return this.#transaction(async (client) => {
+      const deleted = await client.query('DELETE FROM webhooks WHERE account_id = $1 AND id = $2', [
+        accountId,
+        id,
+      ]);
+      if ((deleted.rowCount ?? 0) === 0) return false;
+      await client.query('DELETE FROM webhook_secrets WHERE webhook_id = $1', [id]);
+      await client.query(
+        `UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, last_error = 'webhook deleted', updated_at = $1
+         WHERE webhook_id = $2 AND status = 'pending'`,
+        [now, id],
+      );
+      return true;
+    });
+  }
+
+  async listSecrets(webhookId: string, now: number): Promise<StoredSecret[]> {
+    const { rows } = await this.#query(
+      `SELECT * FROM webhook_secrets WHERE webhook_id = $1 AND (expires_at IS NULL OR expires_at > $2)
+       ORDER BY created_at DESC, seq DESC`,
+      [webhookId, now],
+    );
+    return rows.map(toSecret);
+  }
+
+  async replaceSecret(
+    webhookId: string,
+    secret: StoredSecret | null,
+    graceUntil: number,
+    now: number,
+  ): Promise<void> {
+    await this.#transaction(async (client) => {
+      await client.query(
+        `UPDATE webhook_secrets SET expires_at = LEAST(COALESCE(expires_at, $1), $1)
+         WHERE webhook_id = $2 AND (expires_at IS NULL OR expires_at > $3)`,
+        [graceUntil, webhookId, now],
+      );
+      if (secret) await this.#insertSecret(client, webhookId, secret);
+      await client.query('UPDATE webhooks SET signed = $1, updated_at = $2 WHERE id = $3', [
+        secret !== null,
+        now,
+        webhookId,
+      ]);
+    });
+  }
+
+  // Ingestion and fan-out
+
+  async ingest(accountId: string, events: readonly NewEvent[], now: number): Promise<IngestOutcome> {
+    return this.#transaction(async (client) => {
+      const inserted = await client.query<{ id: string }>(
+        `INSERT INTO events (account_id, id, name, type_id, user_id, content_id, occurred_at, ingested_at, body)
+         SELECT $1, e.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[])
+           AS e(id, name, type_id, user_id, content_id, occurred_at, ingested_at, body)
+         ON CONFLICT DO NOTHING RETURNING id`,
+        [
+          accountId,
+          events.map((e) => e.id),
+          events.map((e) => e.name),
+          events.map((e) => e.typeId),
+          events.map((e) => e.userId),
+          events.map((e) => e.contentId),
+          events.map((e) => e.occurredAt),
+          events.map(() => now),
+          events.map((e) => e.body),
+        ],
+      );
+      const fresh = new Set(inserted.rows.map((row) => row.id));
+      const insertedCount = fresh.size;
+      if (insertedCount === 0) return { inserted: 0, duplicates: events.length, deliveriesCreated: 0 };
+      const { rows } = await client.query('SELECT * FROM webhooks WHERE account_id = $1 AND enabled', [
+        accountId,
+      ]);
+      const webhooks = rows.map(toWebhook);
+      const plain: { webhook: Webhook; eventId: string }[] = [];
+      let deliveriesCreated = 0;
+      const created: string[] = [];
+      for (const event of events) {
+        if (!fresh.delete(event.id)) continue;
+        created.push(event.id);
+        for (const webhook of webhooksFor(webhooks, event)) {
+          deliveriesCreated++;
+          if (!isBatched(webhook)) {
+            plain.push({ webhook, eventId: event.id });
+            continue;
+          }
+          if (await this.#appendToOpenBatch(client, webhook, event, now)) continue;
+          const [id] = await this.#insertDeliveries(
+            client,
+            [{ webhook, eventId: event.id }],
+            event.userId,
+            now + webhook.batchWindowMs,
+            now,
+          );
+          await client.query(
+            'INSERT INTO delivery_batch_events (delivery_id, position, account_id, event_id) VALUES ($1, 0, $2, $3)',
+            [id, accountId, event.id],
+          );
+        }
+      }
+      if (plain.length > 0) await this.#insertDeliveries(client, plain, null, now, now);
+      if (deliveriesCreated > 0) await client.query(`SELECT pg_notify('${WORK_CHANNEL}', '')`);
+      await this.#announceEvents(client, accountId, created);
+      return { inserted: insertedCount, duplicates: events.length - insertedCount, deliveriesCreated };
+    });
+  }
+
+  /** Tells `listen` streams in every process which events arrived (ids only: payloads are capped). */
+  async #announceEvents(client: PoolClient, accountId: string, ids: readonly string[]): Promise<void> {
+    let chunk: string[] = [];
+    let size = 0;
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      await client.query('SELECT pg_notify($1, $2)', [
+        EVENTS_CHANNEL,
+        JSON.stringify({ a: accountId, e: chunk }),
+      ]);
+      chunk = [];
+      size = 0;
+    };
+    for (const id of ids) {
+      if (size + id.length + accountId.length + 20 > NOTIFY_PAYLOAD_LIMIT) await flush();
+      chunk.push(id);
+      size += id.length + 3;
+    }
+    await flush();
+  }
+
+  /** Serialised per (webhook, user) with an advisory lock, so batches hold across API processes. */
+  async #appendToOpenBatch(
+    client: PoolClient,
+    webhook: Webhook,
+    event: NewEvent,
+    now: number,
+  ): Promise<boolean> {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `${webhook.id}/${event.userId}`,
+    ]);
+    const { rows } = await client.query(
+      `SELECT d.id, (SELECT COUNT(*) FROM delivery_batch_events b WHERE b.delivery_id = d.id) AS size
+       FROM deliveries d
+       WHERE d.webhook_id = $1 AND d.batch_user_id = $2 AND d.status = 'pending' AND d.attempt_count = 0
+         AND d.next_attempt_at > $3 AND d.lease_until <= $3
+       ORDER BY d.id DESC LIMIT 1 FOR UPDATE`,
+      [webhook.id, event.userId, now],
+    );
+    const open = rows[0];
+    if (!open || Number(open.size) >= MAX_BATCH_EVENTS) return false;
+    await client.query(
+      'INSERT INTO delivery_batch_events (delivery_id, position, account_id, event_id) VALUES ($1, $2, $3, $4)',
+      [open.id, Number(open.size), webhook.accountId, event.id],
+    );
+    return true;
+  }
+
+  async #insertDeliveries(
+    client: PoolClient,
+    items: readonly { webhook: Webhook; eventId: string }[],
+    batchUserId: string | null,
+    dueAt: number,
+    now: number,
+  ): Promise<string[]> {
+    const ids = items.map(() => newId(ID_PREFIX.delivery, now));
+    await client.query(
+      `INSERT INTO deliveries (id, account_id, webhook_id, event_id, status, format, webhook_name, batch_user_id,
+         attempts_left, next_attempt_at, created_at, updated_at)
+       SELECT d.id, d.account_id, d.webhook_id, d.event_id, 'pending', d.format, d.webhook_name, $7, $8, $9, $10, $10
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+         AS d(id, account_id, webhook_id, event_id, format, webhook_name)`,
+      [
+        ids,
+        items.map((i) => i.webhook.accountId),
+        items.map((i) => i.webhook.id),
+        items.map((i) => i.eventId),
+        items.map((i) => i.webhook.format),
+        items.map((i) => i.webhook.name),
+        batchUserId,
+        this.#options.deliveryAttempts,
+        dueAt,
+        now,
+      ],
+    );
+    return ids;
+  }
+
+  async insertTestDelivery(webhook: Webhook, event: NewEvent, now: number): Promise<Delivery> {
+    return this.#transaction(async (client) => {
+      await client.query(
+        `INSERT INTO events (account_id, id, name, type_id, user_id, content_id, occurred_at, ingested_at, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          webhook.accountId,
+          event.id,
+          event.name,
+          event.typeId,
+          event.userId,
+          event.contentId,
+          event.occurredAt,
+          now,
+          event.body,
+        ],
+      );
+      const [id] = await this.#insertDeliveries(client, [{ webhook, eventId: event.id }], null, now, now);
+      await client.query(`SELECT pg_notify('${WORK_CHANNEL}', '')`);
+      const { rows } = await client.query('SELECT * FROM deliveries WHERE id = $1', [id]);
+      return toDelivery(rows[0] ?? {});
+    });
+  }
+
+  // The queue
+
+  async claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]> {
+    const rows = await this.#transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
+      const claimed = await client.query(claimDueSql, [
+        request.now,
+        request.now + request.leaseMs,
+        request.limit * 4,
+        request.perWebhookCap,
+        request.limit,
+      ]);
+      return claimed.rows;
+    });
+    if (rows.length === 0) return [];
+    const deliveries = rows
+      .map(toDelivery)
+      .sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || (a.id < b.id ? -1 : 1));
+    const webhookIds = [...new Set(deliveries.map((d) => d.webhookId))];
+    const [webhookRows, secretRows, events] = await Promise.all([
+      this.#query('SELECT * FROM webhooks WHERE id = ANY($1)', [webhookIds]),
+      this.#query(
+        `SELECT * FROM webhook_secrets WHERE webhook_id = ANY($1) AND (expires_at IS NULL OR expires_at > $2)
+         ORDER BY created_at DESC, seq DESC`,
+        [webhookIds, request.now],
+      ),
+      this.#eventsOfMany(deliveries),
+    ]);
+    const webhooks = new Map(webhookRows.rows.map((row) => [String(row.id), toWebhook(row)]));
+    const secrets = new Map<string, StoredSecret[]>();
+    for (const row of secretRows.rows) {
+      const list = secrets.get(String(row.webhook_id)) ?? [];
+      list.push(toSecret(row));
+      secrets.set(String(row.webhook_id), list);
+    }
+    const claimed: ClaimedDelivery[] = [];
+    const orphans: string[] = [];
+    for (const delivery of deliveries) {
+      const webhook = webhooks.get(delivery.webhookId);
+      if (!webhook) {
+        orphans.push(delivery.id);
+        continue;
+      }
+      claimed.push({
+        delivery,
+        webhook,
+        secrets: secrets.get(webhook.id) ?? [],
+        events: events.get(delivery.id) ?? [],
+      });
+    }
+    if (orphans.length > 0) {
+      // The webhook vanished under a claimed delivery: nothing can be sent.
+      await this.#query(
+        `UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_until = 0 WHERE id = ANY($1)`,
+        [orphans],
+      );
+    }
+    return claimed;
+  }
+
+  /** The events of many deliveries in two queries, keyed by delivery id, in batch order. */
+  async #eventsOfMany(deliveries: readonly Delivery[]): Promise<Map<string, StoredEvent[]>> {
+    const result = new Map<string, StoredEvent[]>();
+    const single = deliveries.filter((d) => d.batchUserId === null);
+    const batched = deliveries.filter((d) => d.batchUserId !== null);
+    if (single.length > 0) {
+      const { rows } = await this.#query(
+        `SELECT e.*, k.delivery_id FROM unnest($1::text[], $2::text[], $3::text[]) AS k(delivery_id, account_id, event_id)
+         JOIN events e ON e.account_id = k.account_id AND e.id = k.event_id`,
+        [single.map((d) => d.id), single.map((d) => d.accountId), single.map((d) => d.eventId)],
+      );
+      for (const row of rows) result.set(String(row.delivery_id), [toEvent(row)]);
+    }
+    if (batched.length > 0) {
+      const { rows } = await this.#query(
+        `SELECT e.*, b.delivery_id FROM delivery_batch_events b
+         JOIN events e ON e.account_id = b.account_id AND e.id = b.event_id
+         WHERE b.delivery_id = ANY($1) ORDER BY b.delivery_id, b.position`,
+        [batched.map((d) => d.id)],
+      );
+      for (const row of rows) {
+        const list = result.get(String(row.delivery_id)) ?? [];
+        list.push(toEvent(row));
+        result.set(String(row.delivery_id), list);
+      }
+    }
+    return result;
+  }
+
+  async recordAttempts(results: readonly AttemptRecord[]): Promise<void> {
+    if (results.length === 0) return;
+    const attempts = results.map((r) => r.attempt);
+    await this.#transaction(async (client) => {
+      await client.query(
+        `INSERT INTO attempts (id, delivery_id, account_id, webhook_id, number, started_at, duration_ms, url,
+           request_headers, response_status, response_headers, response_body, error, next_attempt_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::int[], $8::text[],
+           $9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::bigint[])`,
+        [
+          attempts.map((a) => a.id),
+          attempts.map((a) => a.deliveryId),
+          attempts.map((a) => a.accountId),
+          attempts.map((a) => a.webhookId),
+          attempts.map((a) => a.number),
+          attempts.map((a) => a.startedAt),
+          attempts.map((a) => a.durationMs),
+          attempts.map((a) => a.url),
+          attempts.map((a) => JSON.stringify(a.requestHeaders)),
+          attempts.map((a) => a.responseStatus),
+          attempts.map((a) => (a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders))),
+          attempts.map((a) => stripNul(a.responseBody)),
+          attempts.map((a) => a.error),
+          attempts.map((a) => a.nextAttemptAt),
+        ],
+      );
+      await client.query(
+        `UPDATE deliveries d SET status = r.status, attempt_count = r.number, attempts_left = GREATEST(d.attempts_left - 1, 0),
+           next_attempt_at = r.next_attempt_at, lease_until = 0, last_status = r.last_status, last_error = r.last_error,
+           updated_at = r.updated_at
+         FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::int[], $6::text[], $7::bigint[])
+           AS r(id, status, number, next_attempt_at, last_status, last_error, updated_at)
+         WHERE d.id = r.id`,
+        [
+          attempts.map((a) => a.deliveryId),
+          results.map((r) =>
+            r.verdict === 'succeeded' ? 'succeeded' : r.verdict === 'retry' ? 'pending' : 'failed',
+          ),
+          attempts.map((a) => a.number),
+          results.map((r) => (r.verdict === 'retry' ? r.nextAttemptAt : null)),
+          attempts.map((a) => a.responseStatus),
+          attempts.map((a) => a.error),
+          attempts.map((a) => a.startedAt + a.durationMs),
+        ],
+      );
+      // A webhook's streak: the last outcome in this batch decides, as it would one by one.
+      const last = new Map<string, AttemptRecord>();
+      const firstFailure = new Map<string, number>();
+      for (const record of results) {
+        last.set(record.attempt.webhookId, record);
+        if (record.verdict !== 'succeeded') {
+          const known = firstFailure.get(record.attempt.webhookId);
+          firstFailure.set(
+            record.attempt.webhookId,
+            Math.min(known ?? record.attempt.startedAt, record.attempt.startedAt),
+          );
+        }
+      }
+      const healthy = [...last.values()]
+        .filter((r) => r.verdict === 'succeeded')
+        .map((r) => r.attempt.webhookId);
+      if (healthy.length > 0) {
+        await client.query(
+          'UPDATE webhooks SET failing_since = NULL WHERE id = ANY($1) AND failing_since IS NOT NULL',
+          [healthy],
+        );
+      }
+      for (const record of last.values()) {
+        if (record.verdict === 'succeeded') continue;
+        const webhookId = record.attempt.webhookId;
+        const now = record.attempt.startedAt + record.attempt.durationMs;
+        await client.query('UPDATE webhooks SET failing_since = $1 WHERE id = $2 AND failing_since IS NULL', [
+          firstFailure.get(webhookId),
+          webhookId,
+        ]);
+        const gone = results.some((r) => r.verdict === 'gone' && r.attempt.webhookId === webhookId);
+        const disabled = await client.query(
+          `UPDATE webhooks SET enabled = false, disabled_reason = $1, updated_at = $2
+           WHERE id = $3 AND enabled AND ($4 OR failing_since <= $5)`,
+          [
+            gone ? 'the endpoint answered 410 Gone' : 'the endpoint kept failing',
+            now,
+            webhookId,
+            gone,
+            record.disableIfFailingSince,
+          ],
+        );
+        if ((disabled.rowCount ?? 0) > 0) await this.#failPending(client, webhookId, 'webhook disabled', now);
+      }
+    });
+  }
+
+  async releaseClaims(deliveryIds: readonly string[]): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    await this.#query('UPDATE deliveries SET lease_until = 0 WHERE id = ANY($1)', [deliveryIds]);
+  }
+
+  async nextDueAt(now: number): Promise<number | null> {
+    const { rows } = await this.#query(
+      `SELECT next_attempt_at FROM deliveries WHERE status = 'pending' AND lease_until <= $1
+       ORDER BY next_attempt_at LIMIT 1`,
+      [now],
+    );
+    return rows[0] ? Number(rows[0].next_attempt_at) : null;
+  }
+
+  // The operator's view
+
+  async listDeliveries(accountId: string, filter: DeliveryFilter, page: Page): Promise<Delivery[]> {
+    const where = ['account_id = $1'];
+    const params: unknown[] = [accountId];
+    const add = (clause: (n: () => string) => string, ...values: unknown[]) => {
+      where.push(
+        clause(() => {
+          params.push(values.shift());
+          return `$${params.length}`;
+        }),
+      );
+    };
+    if (filter.webhookId !== undefined) add((p) => `webhook_id = ${p()}`, filter.webhookId);
+    if (filter.status !== undefined) add((p) => `status = ${p()}`, filter.status);
+    if (filter.since !== undefined) add((p) => `created_at >= ${p()}`, filter.since);
+    if (filter.until !== undefined) add((p) => `created_at < ${p()}`, filter.until);
+    if (filter.eventId !== undefined) {
+      add(
+        (p) =>
+          `(event_id = ${p()} OR id IN (SELECT delivery_id FROM delivery_batch_events WHERE account_id = $1 AND event_id = ${p()}))`,
+        filter.eventId,
+        filter.eventId,
+      );
+    }
+    if (page.before !== null) add((p) => `id < ${p()}`, page.before);
+    params.push(page.limit);
+    const { rows } = await this.#query(
+      `SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toDelivery);
+  }
+
+  async getDelivery(accountId: string, id: string): Promise<Delivery | null> {
+    const { rows } = await this.#query('SELECT * FROM deliveries WHERE account_id = $1 AND id = $2', [
+      accountId,
+      id,
+    ]);
+    return rows[0] ? toDelivery(rows[0]) : null;
+  }
+
+  async listAttempts(deliveryId: string): Promise<Attempt[]> {
+    const { rows } = await this.#query(
+      'SELECT * FROM attempts WHERE delivery_id = $1 ORDER BY number, started_at',
+      [deliveryId],
+    );
+    return rows.map(toAttempt);
+  }
+
+  async eventsOfDelivery(delivery: Delivery): Promise<StoredEvent[]> {
+    return (await this.#eventsOfMany([delivery])).get(delivery.id) ?? [];
+  }
+
+  async retryDelivery(accountId: string, id: string, now: number): Promise<Delivery | null> {
+    const { rows } = await this.#query(
+      `UPDATE deliveries SET status = 'pending', next_attempt_at = $1, updated_at = $1,
+         attempts_left = CASE WHEN status = 'pending' THEN GREATEST(attempts_left, 1) ELSE 1 END
+       WHERE account_id = $2 AND id = $3 AND lease_until <= $1 RETURNING *`,
+      [now, accountId, id],
+    );
+    if (rows[0]) {
+      await this.#query(`SELECT pg_notify('${WORK_CHANNEL}', '')`);
+      return toDelivery(rows[0]);
+    }
+    return this.getDelivery(accountId, id);
+  }
+
+  async recoverDeliveries(
+    accountId: string,
+    webhookId: string,
+    since: number,
+    until: number,
+    now: number,
+  ): Promise<number> {
+    const { rowCount } = await this.#query(
+      `UPDATE deliveries SET status = 'pending', attempts_left = 1, next_attempt_at = $1, updated_at = $1
+       WHERE account_id = $2 AND webhook_id = $3 AND status = 'failed' AND created_at >= $4 AND created_at < $5`,
+      [now, accountId, webhookId, since, until],
+    );
+    if ((rowCount ?? 0) > 0) await this.#query(`SELECT pg_notify('${WORK_CHANNEL}', '')`);
+    return rowCount ?? 0;
+  }
+
+  async queueStats(): Promise<{ pending: number; oldestPendingAt: number | null }> {
+    const { rows } = await this.#query(
+      `SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM deliveries WHERE status = 'pending'`,
+    );
+    const row = rows[0];
+    return {
+      pending: Number(row?.pending ?? 0),
+      oldestPendingAt: row?.oldest == null ? null : Number(row.oldest),
+    };
+  }
+
+  async getEvents(accountId: string, ids: readonly string[]): Promise<StoredEvent[]> {
+    const { rows } = await this.#query('SELECT * FROM events WHERE account_id = $1 AND id = ANY($2)', [
+      accountId,
+      ids,
+    ]);
+    const byId = new Map(rows.map((row) => [String(row.id), toEvent(row)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async pruneBefore(cutoff: number, batchSize: number): Promise<number> {
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT id FROM deliveries WHERE created_at < $1 AND status IN ('succeeded', 'failed', 'cancelled')
+         LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [cutoff, batchSize],
+      );
+      const ids = rows.map((row) => row.id);
+      await client.query('DELETE FROM attempts WHERE delivery_id = ANY($1)', [ids]);
+      await client.query('DELETE FROM delivery_batch_events WHERE delivery_id = ANY($1)', [ids]);
+      const deliveries = await client.query('DELETE FROM deliveries WHERE id = ANY($1)', [ids]);
+      const events = await client.query(
+        `DELETE FROM events WHERE (account_id, id) IN (
+           SELECT account_id, id FROM events e WHERE ingested_at < $1
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.account_id = e.account_id AND d.event_id = e.id)
+             AND NOT EXISTS (SELECT 1 FROM delivery_batch_events b WHERE b.account_id = e.account_id AND b.event_id = e.id)
+           LIMIT $2)`,
+        [cutoff, batchSize],
+      );
+      return (deliveries.rowCount ?? 0) + (events.rowCount ?? 0);
+    });
+  }
+}
+
+/** PostgreSQL wants booleans where SQLite stores 0/1. */
+function pgWebhookValues(webhook: Webhook): unknown[] {
+  const values: unknown[] = webhookValues(webhook);
+  values[9] = webhook.enabled;
+  values[12] = webhook.signed;
+  return values;
+}
+
+/** PostgreSQL text cannot hold NUL bytes; a response body may. */
+function stripNul(text: string | null): string | null {
+  return text === null ? null : text.replaceAll('\u0000', '\uFFFD');
+}
