@@ -18,6 +18,12 @@ export interface Config {
   readonly deliveryTimeoutMs: number;
   /** base64 of 32 bytes, or null: generated into the data dir (embedded store only). */
   readonly secretKey: string | null;
+  /** Older keys (base64) that can still open secrets until they are re-sealed with `secretKey`. */
+  readonly previousSecretKeys: readonly string[];
+  readonly databasePoolSize: number;
+  /** Finished deliveries and unreferenced events older than this are pruned; 0 keeps everything. */
+  readonly retentionMs: number;
+  readonly retentionIntervalMs: number;
   readonly logLevel: string;
   readonly metricsToken: string | null;
   readonly maxBodyBytes: number;
@@ -235,6 +241,22 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     problems.push('HOOKLANE_SECRET_KEY must be base64 of exactly 32 bytes (openssl rand -base64 32)');
   }
 
+  const previousSecretKeys = (optional('HOOKLANE_SECRET_KEY_PREVIOUS') ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
+  if (previousSecretKeys.some((key) => Buffer.from(key, 'base64').length !== 32)) {
+    problems.push('HOOKLANE_SECRET_KEY_PREVIOUS must be comma-separated base64 keys of exactly 32 bytes each');
+  }
+  if (previousSecretKeys.length > 0 && secretKey === null) {
+    problems.push('HOOKLANE_SECRET_KEY_PREVIOUS needs HOOKLANE_SECRET_KEY (the new key) as well');
+  }
+  if (databaseUrl !== null && secretKey === null) {
+    problems.push(
+      'HOOKLANE_SECRET_KEY is required with PostgreSQL: every process, on every host, must share the key that encrypts webhook secrets (openssl rand -base64 32)',
+    );
+  }
+
   const logLevel = text('LOG_LEVEL', 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(
@@ -259,6 +281,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     retryJitter,
     deliveryTimeoutMs: duration('HOOKLANE_DELIVERY_TIMEOUT', '15s', 1),
     secretKey,
+    previousSecretKeys: Object.freeze(previousSecretKeys),
+    databasePoolSize: int('HOOKLANE_DB_POOL_SIZE', 10, 1, 1000),
+    retentionMs: duration('HOOKLANE_RETENTION', '30d', 0),
+    retentionIntervalMs: duration('HOOKLANE_RETENTION_INTERVAL', '10m', 10),
     logLevel,
     metricsToken: optional('HOOKLANE_METRICS_TOKEN'),
     maxBodyBytes: int('HOOKLANE_MAX_BODY_BYTES', 1_048_576, 1024, 104_857_600),

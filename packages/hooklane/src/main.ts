@@ -16,6 +16,8 @@ import { createDeliveryService } from './services/deliveries.ts';
 import { EventBus } from './services/event-bus.ts';
 import { createIngestService } from './services/ingest.ts';
 import { createWebhookService } from './services/webhooks.ts';
+import { startRetention } from './services/retention.ts';
+import { PostgresStore } from './store/postgres/postgres-store.ts';
 import { SqliteStore } from './store/sqlite/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
@@ -63,16 +65,35 @@ function loadSecretKey(config: Config): Buffer {
   }
 }
 
-function openStore(config: Config): Store {
-  if (config.databaseUrl !== null) {
-    throw new Error(
-      'DATABASE_URL (PostgreSQL) is not supported by this build yet; unset it to use the embedded store.',
-    );
+/** The embedded store's database file (also opened by `hooklane migrate`). */
+export function sqliteFile(config: Config): string {
+  return join(config.dataDir, 'hooklane.db');
+}
+
+/**
+ * The configured store: PostgreSQL when DATABASE_URL is set, else the embedded SQLite file
+ * (which always migrates as it opens). `migrate: false` leaves PostgreSQL migrations to
+ * the caller (`hooklane migrate`).
+ */
+export async function openStore(config: Config, options: { migrate: boolean } = { migrate: true }): Promise<Store> {
+  const deliveryAttempts = config.retrySchedule.length + 1;
+  if (config.databaseUrl === null) return SqliteStore.open({ path: sqliteFile(config), deliveryAttempts });
+  const store = new PostgresStore({ connectionString: config.databaseUrl, poolSize: config.databasePoolSize, deliveryAttempts });
+  if (!options.migrate) return store;
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
   }
-  return SqliteStore.open({
-    path: join(config.dataDir, 'hooklane.db'),
-    deliveryAttempts: config.retrySchedule.length + 1,
-  });
+  return store;
+}
+
+export function createSecretBox(config: Config): SecretBox {
+  return new SecretBox(
+    loadSecretKey(config),
+    config.previousSecretKeys.map((key) => Buffer.from(key, 'base64')),
+  );
 }
 
 /**
@@ -81,10 +102,14 @@ function openStore(config: Config): Store {
  */
 export async function startHooklane(config: Config, options: { logger?: Logger } = {}): Promise<Hooklane> {
   const logger = options.logger ?? createLogger(config);
-  const secretBox = new SecretBox(loadSecretKey(config));
-  const store = openStore(config);
+  const secretBox = createSecretBox(config);
+  const store = await openStore(config);
+  const resealed = await store.resealSecrets((sealed) =>
+    secretBox.needsReseal(sealed) ? secretBox.seal(secretBox.open(sealed)) : null,
+  );
+  if (resealed > 0) logger.info({ resealed }, 'webhook secrets re-sealed with the current HOOKLANE_SECRET_KEY');
   const metrics = createMetrics(() => store.queueStats());
-  const bus = new EventBus();
+  const bus = new EventBus({ localEvents: store.notifications === null });
   const ctx: ServiceContext = { config, store, logger, secretBox, metrics, bus, now: Date.now };
   const generatedRootKey = await ensureRootKey(store, config.rootKey, Date.now());
 
@@ -128,6 +153,24 @@ export async function startHooklane(config: Config, options: { logger?: Logger }
     };
   }
 
+  // Across processes, the store announces new work and ingested events.
+  const unlisten = store.notifications
+    ? await store.notifications.subscribe({
+        work: () => engine?.notify(),
+        events: (accountId, ids) => {
+          if (!bus.hasListeners(accountId)) return;
+          store.getEvents(accountId, ids).then(
+            (events) => bus.deliver(accountId, events),
+            (error: unknown) => logger.warn({ err: error }, 'could not load announced events'),
+          );
+        },
+      })
+    : async () => {};
+  const stopRetention =
+    config.role !== 'api' && config.retentionMs > 0
+      ? startRetention({ store, retentionMs: config.retentionMs, intervalMs: config.retentionIntervalMs, logger, now: Date.now })
+      : async () => {};
+
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (config.role !== 'worker') {
@@ -160,6 +203,8 @@ export async function startHooklane(config: Config, options: { logger?: Logger }
         unsubscribe();
         await app?.close();
         await engine?.stop(config.shutdownGraceMs);
+        await stopRetention();
+        await unlisten();
         await store.close();
       })();
       return closing;

@@ -15,18 +15,28 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+const keyIdOf = (key: Buffer): string => createHash('sha256').update(key).digest('hex').slice(0, 8);
+
 /**
  * Encrypts webhook secrets at rest with AES-256-GCM. The sealed form names the key
- * (`v1.<key id>.<iv>.<tag>.<ciphertext>`) so a later key rotation can tell old from new.
+ * (`v1.<key id>.<iv>.<tag>.<ciphertext>`), so during a key rotation secrets sealed with a
+ * previous key still open, and `needsReseal` finds the ones to seal again.
  */
 export class SecretBox {
   readonly keyId: string;
   readonly #key: Buffer;
+  readonly #keys: ReadonlyMap<string, Buffer>;
 
-  constructor(key: Buffer) {
-    if (key.length !== 32) throw new Error('the secret key must be 32 bytes');
+  constructor(key: Buffer, previous: readonly Buffer[] = []) {
+    if (key.length !== 32 || previous.some((old) => old.length !== 32)) throw new Error('secret keys must be 32 bytes');
     this.#key = key;
-    this.keyId = createHash('sha256').update(key).digest('hex').slice(0, 8);
+    this.keyId = keyIdOf(key);
+    this.#keys = new Map([...previous, key].map((k) => [keyIdOf(k), k]));
+  }
+
+  /** True when `sealed` was sealed with a previous key. */
+  needsReseal(sealed: string): boolean {
+    return sealed.split('.')[1] !== this.keyId;
   }
 
   seal(plaintext: string): string {
@@ -42,8 +52,9 @@ export class SecretBox {
     if (version !== 'v1' || iv === undefined || tag === undefined || ciphertext === undefined) {
       throw new Error('unreadable sealed secret');
     }
-    if (keyId !== this.keyId) throw new Error(`secret sealed with another key (${keyId})`);
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
+    const key = this.#keys.get(keyId ?? '');
+    if (!key) throw new Error(`secret sealed with an unknown key (${keyId}); is HOOKLANE_SECRET_KEY the one it was sealed with?`);
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString(
       'utf8',

@@ -59,6 +59,8 @@ export function createDeliveryService({ store, bus, now }: ServiceContext) {
       since: number,
       until: number | undefined,
     ): Promise<number> {
+      // The webhook is the addressed object here: missing (or another account's) is 404, not 409.
+      if (!(await store.getWebhook(accountId, webhookId))) throw notFound('Webhook');
       await enabledWebhook(accountId, webhookId);
       const count = await store.recoverDeliveries(accountId, webhookId, since, until ?? now() + 1, now());
       if (count > 0) bus.workAvailable();

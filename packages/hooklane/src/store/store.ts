@@ -21,8 +21,8 @@ export interface Store {
    * a single owner process and in-process notifications suffice.
    */
   readonly notifications: StoreNotifications | null;
-  /** Applies pending numbered migrations; safe to call from several processes. */
-  migrate(): Promise<void>;
+  /** Applies pending numbered migrations, returning how many; safe to call from several processes. */
+  migrate(): Promise<number>;
   /** Throws when the database cannot answer (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -46,6 +46,8 @@ export interface Store {
   deleteWebhook(accountId: string, id: string, now: number): Promise<boolean>;
   /** Valid secrets (not expired at `now`), newest first. */
   listSecrets(webhookId: string, now: number): Promise<StoredSecret[]>;
+  /** Re-encrypts stored secrets: `reseal` returns the new sealed form, or null to leave one as is. */
+  resealSecrets(reseal: (sealed: string) => string | null): Promise<number>;
   /** Adds a new newest secret; the others stay valid until `graceUntil`. A null secret removes signing. */
   replaceSecret(
     webhookId: string,

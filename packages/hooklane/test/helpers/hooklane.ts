@@ -4,6 +4,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import { type Hooklane, startHooklane } from '../../src/main.ts';
+import { createTestDatabase } from './postgres.ts';
+
+/** The backend this test run uses: `npm test` runs the suite once per backend. */
+export const TEST_BACKEND: 'sqlite' | 'postgres' = process.env.HOOKLANE_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+
+/** On PostgreSQL a data dir stands for a database and its secret key, so a restart finds its data. */
+const postgresByDataDir = new Map<string, { env: Record<string, string>; drop(): Promise<void> }>();
+
+async function backendEnv(dataDir: string): Promise<Record<string, string>> {
+  if (TEST_BACKEND === 'sqlite') return {};
+  let entry = postgresByDataDir.get(dataDir);
+  if (!entry) {
+    const database = await createTestDatabase();
+    entry = {
+      env: { DATABASE_URL: database.url, HOOKLANE_SECRET_KEY: randomBytes(32).toString('base64') },
+      drop: database.drop,
+    };
+    postgresByDataDir.set(dataDir, entry);
+  }
+  return entry.env;
+}
 
 export interface ApiResponse<T = any> {
   readonly status: number;
@@ -11,8 +32,13 @@ export interface ApiResponse<T = any> {
   readonly headers: Headers;
 }
 
-/** A Hooklane server in this process, on a real socket, on a fresh SQLite data dir. */
+/**
+ * A Hooklane server in this process, on a real socket, on a fresh data dir: a SQLite file,
+ * or on the PostgreSQL run a fresh database of its own.
+ */
 export interface TestServer {
+  /** The environment the server was started with (for a restart on the same data). */
+  readonly env: Readonly<Record<string, string>>;
   readonly url: string;
   readonly rootKey: string;
   readonly dataDir: string;
@@ -44,7 +70,13 @@ export const TEST_ENV: Record<string, string> = {
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = env.HOOKLANE_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'hooklane-test-'));
   const rootKey = env.HOOKLANE_ROOT_KEY ?? `hlr_test_${randomBytes(16).toString('hex')}`;
-  const config = loadConfig({ ...TEST_ENV, HOOKLANE_DATA_DIR: dataDir, HOOKLANE_ROOT_KEY: rootKey, ...env });
+  const config = loadConfig({
+    ...TEST_ENV,
+    HOOKLANE_DATA_DIR: dataDir,
+    HOOKLANE_ROOT_KEY: rootKey,
+    ...(env.DATABASE_URL === undefined ? await backendEnv(dataDir) : {}),
+    ...env,
+  });
   const hooklane = await startHooklane(config);
   const url = hooklane.url as string;
 
@@ -69,6 +101,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   };
 
   return {
+    env: { HOOKLANE_DATA_DIR: dataDir, HOOKLANE_ROOT_KEY: rootKey, ...(await backendEnv(dataDir)), ...env },
     url,
     rootKey,
     dataDir,
@@ -83,7 +116,11 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     },
     async close() {
       await hooklane.close();
-      if (env.HOOKLANE_DATA_DIR === undefined) rmSync(dataDir, { recursive: true, force: true });
+      if (env.HOOKLANE_DATA_DIR === undefined) {
+        rmSync(dataDir, { recursive: true, force: true });
+        await postgresByDataDir.get(dataDir)?.drop();
+        postgresByDataDir.delete(dataDir);
+      }
     },
   };
 }

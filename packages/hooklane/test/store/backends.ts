@@ -47,5 +47,10 @@ const postgres: Backend = {
   },
 };
 
-/** SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
-export const BACKENDS: readonly Backend[] = testDatabaseUrl() === null ? [sqlite] : [sqlite, postgres];
+/** The backend of this run (`npm test` runs once per backend); both when run by hand with TEST_DATABASE_URL. */
+export const BACKENDS: readonly Backend[] =
+  process.env.HOOKLANE_TEST_BACKEND === 'postgres'
+    ? [postgres]
+    : process.env.HOOKLANE_TEST_BACKEND === 'sqlite' || testDatabaseUrl() === null
+      ? [sqlite]
+      : [sqlite, postgres];

@@ -118,9 +118,9 @@ export class PostgresStore implements Store {
     }
   }
 
-  async migrate(): Promise<void> {
+  async migrate(): Promise<number> {
     try {
-      await migratePostgres(this.#pool);
+      return await migratePostgres(this.#pool);
     } catch (error) {
       throw isUnavailable(error) ? new StoreUnavailableError(error) : error;
     }
@@ -308,6 +308,20 @@ export class PostgresStore implements Store {
       [webhookId, now],
     );
     return rows.map(toSecret);
+  }
+
+  async resealSecrets(reseal: (sealed: string) => string | null): Promise<number> {
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query('SELECT seq, sealed FROM webhook_secrets FOR UPDATE');
+      let count = 0;
+      for (const row of rows) {
+        const next = reseal(String(row.sealed));
+        if (next === null) continue;
+        await client.query('UPDATE webhook_secrets SET sealed = $1 WHERE seq = $2', [next, row.seq]);
+        count++;
+      }
+      return count;
+    });
   }
 
   async replaceSecret(

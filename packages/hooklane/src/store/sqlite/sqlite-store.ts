@@ -105,8 +105,8 @@ export class SqliteStore implements Store {
     }
   }
 
-  async migrate(): Promise<void> {
-    migrateSqlite(this.#db);
+  async migrate(): Promise<number> {
+    return migrateSqlite(this.#db);
   }
 
   async ping(): Promise<void> {
@@ -233,6 +233,19 @@ export class SqliteStore implements Store {
     )
       .all(webhookId, now)
       .map(toSecret);
+  }
+
+  async resealSecrets(reseal: (sealed: string) => string | null): Promise<number> {
+    return this.#transaction(() => {
+      let count = 0;
+      for (const row of this.#sql('SELECT rowid, sealed FROM webhook_secrets').all()) {
+        const next = reseal(String(row.sealed));
+        if (next === null) continue;
+        this.#sql('UPDATE webhook_secrets SET sealed = ? WHERE rowid = ?').run(next, Number(row.rowid));
+        count++;
+      }
+      return count;
+    });
   }
 
   async replaceSecret(

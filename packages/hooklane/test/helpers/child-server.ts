@@ -1,0 +1,165 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { ApiResponse } from './hooklane.ts';
+
+const START_SCRIPT = fileURLToPath(new URL('../../src/start.ts', import.meta.url));
+
+/** How a child process ended. */
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A Hooklane server running as a separate `node src/start.ts` process. */
+export interface ChildServer {
+  readonly url: string;
+  readonly rootKey: string;
+  readonly process: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Resolves when the process has ended (at once if it already has). */
+  readonly exited: Promise<Exit>;
+  api<T = any>(
+    method: string,
+    path: string,
+    options?: { key?: string | null; body?: unknown },
+  ): Promise<ApiResponse<T>>;
+  /** Sends `signal` and waits for the exit, failing after `timeoutMs`. */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<Exit>;
+}
+
+/** The environment of a test child: loopback targets allowed, quiet logs, a free port. */
+export function childEnv(
+  dataDir: string,
+  rootKey: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    HOOKLANE_DATA_DIR: dataDir,
+    HOOKLANE_ROOT_KEY: rootKey,
+    HOOKLANE_ALLOW_PRIVATE_NETWORKS: 'true',
+    HOOKLANE_RETRY_SCHEDULE: '200ms,500ms,1s,1s,1s',
+    HOOKLANE_RETRY_JITTER: '0',
+    HOOKLANE_POLL_INTERVAL: '50ms',
+    HOOKLANE_SHUTDOWN_GRACE: '2s',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+/** Spawns `node src/start.ts` without waiting for anything. */
+export function spawnServer(env: Record<string, string>): {
+  child: ChildProcess;
+  exited: Promise<Exit>;
+  stdout: () => string;
+  stderr: () => string;
+} {
+  const child = spawn(process.execPath, [START_SCRIPT], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, exited, stdout: () => out, stderr: () => err };
+}
+
+/**
+ * Starts a Hooklane child process and waits (at most `timeoutMs`) for the
+ * `Hooklane listening on <url>` line it prints on stdout.
+ */
+export async function startChildServer(
+  dataDir: string,
+  options: { rootKey?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<ChildServer> {
+  const rootKey = options.rootKey ?? `hlr_test_${randomBytes(16).toString('hex')}`;
+  const spawned = spawnServer(childEnv(dataDir, rootKey, options.env));
+  const { child, exited } = spawned;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const url = await new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const match = /Hooklane listening on (\S+)/.exec(spawned.stdout());
+      if (match?.[1]) {
+        cleanup();
+        resolve(match[1]);
+      }
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within ${timeoutMs} ms; stderr: ${spawned.stderr()}`));
+    }, timeoutMs);
+    const onExit = (code: number | null, signal: string | null) => {
+      cleanup();
+      reject(new Error(`server exited (${code ?? signal}) before listening; stderr: ${spawned.stderr()}`));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout?.off('data', check);
+      child.off('exit', onExit);
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', onExit);
+    check();
+  });
+
+  const api: ChildServer['api'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = {};
+    const key = opts.key === undefined ? rootKey : opts.key;
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? null : JSON.parse(text);
+    } catch {
+      // Not JSON: keep the text.
+    }
+    return { status: response.status, body: parsed as any, headers: response.headers };
+  };
+
+  return {
+    url,
+    rootKey,
+    process: child,
+    stdout: spawned.stdout,
+    stderr: spawned.stderr,
+    exited,
+    api,
+    async stop(signal = 'SIGTERM', stopTimeoutMs = 15_000) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`server did not exit within ${stopTimeoutMs} ms of ${signal}`));
+        }, stopTimeoutMs);
+      });
+      try {
+        return await Promise.race([exited, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
