@@ -6,7 +6,8 @@ import { DataDirLockedError } from './store/sqlite/open-database.ts';
 export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let hooklane: Awaited<ReturnType<typeof startHooklane>>;
   try {
-    hooklane = await startHooklane(loadConfig(env));
+    // npm runs workspace scripts in the package folder; relative paths mean where the user typed the command.
+    hooklane = await startHooklane(loadConfig(env, env.INIT_CWD ?? process.cwd()));
   } catch (error) {
     if (error instanceof ConfigError || error instanceof DataDirLockedError) {
       process.stderr.write(`hooklane: ${error.message}\n`);
