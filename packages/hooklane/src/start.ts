@@ -15,8 +15,11 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<v
     }
     throw error;
   }
-  if (hooklane.url)
+  if (hooklane.url) {
     process.stdout.write(`Hooklane listening on ${hooklane.url}  (API docs: ${hooklane.url}/docs)\n`);
+  } else {
+    process.stdout.write(`Hooklane worker running (pid ${process.pid})\n`);
+  }
   if (hooklane.generatedRootKey) {
     process.stdout.write(
       `Root key (shown once; store it now, or set HOOKLANE_ROOT_KEY): ${hooklane.generatedRootKey}\n`,
