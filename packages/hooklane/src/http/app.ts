@@ -1,6 +1,13 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifySchemaCompiler,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { Authenticate } from '../services/auth.ts';
 import { installAuth } from './auth.ts';
@@ -14,6 +21,27 @@ import { recoverRoute, webhookRoutes } from './routes/webhooks.ts';
 import { ErrorBody, NoQuery } from './schemas.ts';
 
 /**
+ * Bodies are validated as sent, without type coercion (`"false"` is not `false`, `"x"` is not
+ * `["x"]`); query strings and path parameters are text, so they are coerced (`limit=2`).
+ */
+function validatorCompiler(): FastifySchemaCompiler<unknown> {
+  const options = {
+    removeAdditional: false,
+    useDefaults: true,
+    allErrors: false,
+    addUsedSchema: false,
+  } as const;
+  const coercing = new Ajv({ ...options, coerceTypes: 'array' });
+  const strict = new Ajv({ ...options, coerceTypes: false });
+  for (const ajv of [coercing, strict]) addFormats.default(ajv);
+  return ({ schema, httpPart }) => {
+    const ajv = httpPart === 'body' ? strict : coercing;
+    const id = (schema as { $id?: string }).$id;
+    return (id === undefined ? undefined : ajv.getSchema(id)) ?? ajv.compile(schema as object);
+  };
+}
+
+/**
  * The HTTP API. Built without listening, so tests can drive it in-process with `inject`
  * or on a real socket with `listen`.
  */
@@ -25,10 +53,10 @@ export async function buildApp(
     bodyLimit: deps.config.maxBodyBytes,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
-    },
   });
+  app.setValidatorCompiler(validatorCompiler());
+  // JSON only: Fastify's default text/plain parser would let a string body reach validation (415 instead).
+  app.removeContentTypeParser('text/plain');
 
   // Unknown query parameters are refused, not ignored: routes without a query schema get an empty strict one.
   app.addHook('onRoute', (route) => {

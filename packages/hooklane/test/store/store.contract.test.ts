@@ -159,6 +159,25 @@ for (const backend of BACKENDS) {
       assert.deepEqual(statuses, ['failed', 'failed', 'failed', 'succeeded']);
     });
 
+    test('a webhook deleted or disabled during an attempt gets no retry', async (t) => {
+      const store = await setup(t);
+      const deleted = webhook();
+      const disabled = webhook();
+      await store.insertWebhook(deleted, null);
+      await store.insertWebhook(disabled, null);
+      await store.ingest('acc_1', [event('e1')], T0);
+      const claimed = await claim(store, T0);
+      assert.equal(claimed.length, 2);
+      await store.deleteWebhook('acc_1', deleted.id, T0 + 1);
+      await store.updateWebhook({ ...disabled, enabled: false }, T0 + 1);
+      await store.recordAttempts(claimed.map((c) => record(c, 'retry', T0 + 2, T0 + 100)));
+      const byWebhook = async (id: string) => (await store.listDeliveries('acc_1', { webhookId: id }, { before: null, limit: 5 }))[0];
+      assert.equal((await byWebhook(deleted.id))?.status, 'cancelled');
+      assert.equal((await byWebhook(disabled.id))?.status, 'failed');
+      assert.equal((await byWebhook(disabled.id))?.nextAttemptAt, null);
+      assert.equal((await claim(store, T0 + 200)).length, 0);
+    });
+
     test('retry and recover re-queue with one more attempt', async (t) => {
       const store = await setup(t, 1);
       const w = webhook();

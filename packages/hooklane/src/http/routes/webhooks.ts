@@ -163,7 +163,9 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
         tags,
         summary: 'Rotate the signing secret; the old one stays valid for a grace period',
         params: AccountObjectParams,
-        body: Type.Optional(RotateSecretBody),
+        // The body is optional: Fastify validates a missing body as null, which TypeBox's
+        // Optional does not admit, so null is listed explicitly.
+        body: Type.Union([RotateSecretBody, Type.Null()]),
         response: {
           200: Type.Object({
             secret: Type.Union([Type.String(), Type.Null()]),

@@ -624,9 +624,20 @@ export class PostgresStore implements Store {
         ],
       );
       await client.query(
-        `UPDATE deliveries d SET status = r.status, attempt_count = r.number, attempts_left = GREATEST(d.attempts_left - 1, 0),
-           next_attempt_at = r.next_attempt_at, lease_until = 0, last_status = r.last_status, last_error = r.last_error,
-           updated_at = r.updated_at
+        // The webhook may have been deleted or disabled while the attempt was in flight: a
+        // cancelled delivery stays cancelled, and a disabled (or deleted) webhook gets no retry.
+        `UPDATE deliveries d SET
+           status = CASE
+             WHEN d.status = 'cancelled' THEN 'cancelled'
+             WHEN r.status = 'pending' AND NOT COALESCE((SELECT w.enabled FROM webhooks w WHERE w.id = d.webhook_id), false)
+               THEN 'failed'
+             ELSE r.status END,
+           next_attempt_at = CASE
+             WHEN d.status <> 'cancelled' AND r.status = 'pending'
+               AND COALESCE((SELECT w.enabled FROM webhooks w WHERE w.id = d.webhook_id), false)
+               THEN r.next_attempt_at END,
+           attempt_count = r.number, attempts_left = GREATEST(d.attempts_left - 1, 0),
+           lease_until = 0, last_status = r.last_status, last_error = r.last_error, updated_at = r.updated_at
          FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::int[], $6::text[], $7::bigint[])
            AS r(id, status, number, next_attempt_at, last_status, last_error, updated_at)
          WHERE d.id = r.id`,
