@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 
 /**
  * The two signature schemes of SPEC §4. The key bytes are the base64-decoded part of a
@@ -8,13 +8,20 @@ export function secretKeyBytes(secret: string): Buffer {
   return secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret, 'utf8');
 }
 
+/** A prepared HMAC key: preparing it once per secret, not per signature, halves signing cost. */
+export function signingKey(secret: string): KeyObject {
+  return createSecretKey(secretKeyBytes(secret));
+}
+
+type Key = Buffer | KeyObject;
+
 /** Appcues: `X-Apc-Signature` = hex HMAC-SHA256(key, "<unix ms>:<body>"). */
-export function appcuesSignature(key: Buffer, timestampMs: number, body: string): string {
+export function appcuesSignature(key: Key, timestampMs: number, body: string): string {
   return createHmac('sha256', key).update(`${timestampMs}:`).update(body).digest('hex');
 }
 
 /** Standard Webhooks: `v1,` + base64 HMAC-SHA256(key, "<id>.<unix seconds>.<body>"). */
-export function standardSignature(key: Buffer, id: string, timestampSeconds: number, body: string): string {
+export function standardSignature(key: Key, id: string, timestampSeconds: number, body: string): string {
   return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.`).update(body).digest('base64')}`;
 }
 
@@ -23,7 +30,7 @@ export function standardSignature(key: Buffer, id: string, timestampSeconds: num
  * first: Appcues signs with the newest, Standard Webhooks lists one entry per valid key.
  */
 export function signatureHeaders(
-  keys: readonly Buffer[],
+  keys: readonly Key[],
   webhookId: string,
   nowMs: number,
   body: string,

@@ -1,10 +1,11 @@
+import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ID_PREFIX, newId } from '../core/ids.ts';
 import type { Attempt } from '../core/model.ts';
 import { buildPayload } from '../core/payload-formats.ts';
 import { classifyStatus, nextDelayMs, parseRetryAfter, type RetryPolicy } from '../core/retry-policy.ts';
 import type { SecretBox } from '../core/secrets.ts';
-import { secretKeyBytes, signatureHeaders } from '../core/signatures.ts';
+import { signatureHeaders, signingKey } from '../core/signatures.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AttemptRecord, AttemptVerdict, ClaimedDelivery, Store } from '../store/store.ts';
 import type { Sender } from './sender.ts';
@@ -41,7 +42,7 @@ export class DeliveryEngine {
   readonly #deps: EngineDeps;
   readonly #claimed = new Set<string>();
   readonly #abort = new AbortController();
-  readonly #keyCache = new Map<string, Buffer>();
+  readonly #keyCache = new Map<string, KeyObject>();
   #inFlightTotal = 0;
   #results: AttemptRecord[] = [];
   #flushing: Promise<void> | null = null;
@@ -88,6 +89,7 @@ export class DeliveryEngine {
       await Promise.race([drained, timer]);
     }
     this.#abort.abort();
+    await this.#flushing;
     await this.#flushResults();
     await this.#deps.store.releaseClaims([...this.#claimed]);
   }
@@ -157,14 +159,13 @@ export class DeliveryEngine {
       .finally(() => {
         this.#inFlightTotal--;
         if (this.#inFlightTotal === 0) this.#idle?.();
-        this.notify();
       });
   }
 
-  #keyOf(sealed: string): Buffer {
+  #keyOf(sealed: string): KeyObject {
     let key = this.#keyCache.get(sealed);
     if (!key) {
-      key = secretKeyBytes(this.#deps.secretBox.open(sealed));
+      key = signingKey(this.#deps.secretBox.open(sealed));
       if (this.#keyCache.size > 10_000) this.#keyCache.clear();
       this.#keyCache.set(sealed, key);
     }
@@ -276,27 +277,38 @@ export class DeliveryEngine {
 
   #queueResult(record: AttemptRecord): void {
     this.#results.push(record);
-    if (!this.#flushing)
-      this.#flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flushResults());
+    this.#scheduleFlush(0);
   }
 
-  /** Writes finished attempts in one transaction; on a database error keeps them and tries again. */
+  #scheduleFlush(delayMs: number): void {
+    if (this.#flushing) return;
+    const wait =
+      delayMs === 0
+        ? new Promise<void>((resolve) => setImmediate(resolve))
+        : new Promise<void>((resolve) => setTimeout(resolve, delayMs).unref());
+    this.#flushing = wait.then(() => this.#flushResults());
+  }
+
+  /**
+   * Writes finished attempts in one transaction; on a database error keeps them and tries
+   * again. Writing a result ends its lease, which frees the webhook's slot: only then is
+   * claiming again worthwhile, so this (not the end of the request) wakes the claim loop.
+   */
   async #flushResults(): Promise<void> {
     const batch = this.#results;
     this.#results = [];
+    let retryInMs = 0;
     try {
       if (batch.length > 0) await this.#deps.store.recordAttempts(batch);
       for (const record of batch) this.#claimed.delete(record.attempt.deliveryId);
-      this.#flushing = null;
     } catch (error) {
       this.#deps.logger.error({ err: error, count: batch.length }, 'recording attempts failed; retrying');
       this.#results = [...batch, ...this.#results];
-      this.#flushing = new Promise<void>((resolve) => setTimeout(resolve, 500).unref()).then(() =>
-        this.#flushResults(),
-      );
-      if (this.#abort.signal.aborted) return;
+      retryInMs = 500;
     }
-    if (this.#results.length > 0 && !this.#flushing) this.#queueResult(this.#results.pop() as AttemptRecord);
+    this.#flushing = null;
+    if (batch.length > 0 && retryInMs === 0) this.notify();
+    if (this.#results.length > 0 && !this.#abort.signal.aborted) this.#scheduleFlush(retryInMs);
   }
 }
 

@@ -516,7 +516,6 @@ export class PostgresStore implements Store {
       const claimed = await client.query(claimDueSql, [
         request.now,
         request.now + request.leaseMs,
-        request.limit * 4,
         request.perWebhookCap,
         request.limit,
       ]);

@@ -1,34 +1,32 @@
 /**
- * The SQLite queue claim. One process owns an embedded store, so no row locking is
- * needed: the statement leases the due deliveries in due order, never more per webhook
- * than its free slots (`:cap` minus the deliveries already leased, i.e. in flight), and
- * skips webhooks that have none, so a slow endpoint's backlog never fills the batch of
- * the others.
+ * The SQLite queue claim, in three indexed steps that never scan past a saturated
+ * webhook's backlog: the webhooks that have pending deliveries (a loose index scan, one
+ * seek per webhook), how many deliveries each has leased (in flight), and for each webhook
+ * with free slots its oldest due deliveries, up to those slots. The caller merges them in
+ * due order and leases the first `limit`. One process owns an embedded store and the
+ * driver is synchronous, so the steps run without interleaving and need no row locks.
  */
-export const claimDueSql = `
-WITH busy AS (
-  SELECT webhook_id, COUNT(*) AS n FROM deliveries
-  WHERE lease_until > :now AND status = 'pending'
-  GROUP BY webhook_id
-),
-due AS (
-  SELECT id, webhook_id, next_attempt_at FROM deliveries
-  WHERE status = 'pending' AND next_attempt_at <= :now AND lease_until <= :now
-    AND webhook_id NOT IN (SELECT webhook_id FROM busy WHERE n >= :cap)
-  ORDER BY next_attempt_at, id
-  LIMIT :scan
-),
-ranked AS (
-  SELECT id, webhook_id, next_attempt_at,
-    ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, id) AS position
-  FROM due
-),
-picked AS (
-  SELECT ranked.id FROM ranked LEFT JOIN busy ON busy.webhook_id = ranked.webhook_id
-  WHERE ranked.position <= :cap - COALESCE(busy.n, 0)
-  ORDER BY ranked.next_attempt_at, ranked.id
-  LIMIT :limit
+export const webhooksWithPendingSql = `
+WITH RECURSIVE hooks(webhook_id) AS (
+  SELECT MIN(webhook_id) FROM deliveries WHERE status = 'pending'
+  UNION ALL
+  SELECT (SELECT MIN(webhook_id) FROM deliveries WHERE status = 'pending' AND webhook_id > hooks.webhook_id)
+  FROM hooks WHERE hooks.webhook_id IS NOT NULL
 )
-UPDATE deliveries SET lease_until = :lease
-WHERE id IN (SELECT id FROM picked)
+SELECT webhook_id FROM hooks WHERE webhook_id IS NOT NULL`;
+
+export const leasedPerWebhookSql = `
+SELECT webhook_id, COUNT(*) AS n FROM deliveries
+WHERE lease_until > 0 AND lease_until > ? AND status = 'pending'
+GROUP BY webhook_id`;
+
+export const dueOfWebhookSql = `
+SELECT id, next_attempt_at FROM deliveries
+WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? AND lease_until <= ?
+ORDER BY next_attempt_at, id
+LIMIT ?`;
+
+export const leaseSql = `
+UPDATE deliveries SET lease_until = ?
+WHERE id IN (SELECT value FROM json_each(?))
 RETURNING *`;

@@ -31,7 +31,7 @@ import type {
   Page,
   Store,
 } from '../store.ts';
-import { claimDueSql } from './claim-due.ts';
+import { dueOfWebhookSql, leasedPerWebhookSql, leaseSql, webhooksWithPendingSql } from './claim-due.ts';
 import { migrateSqlite } from './migrate.ts';
 import { openDatabase } from './open-database.ts';
 
@@ -91,6 +91,21 @@ export class SqliteStore implements Store {
       this.#statements.set(sql, statement);
     }
     return statement;
+  }
+
+  /**
+   * Runs engine bookkeeping (leases, attempt results, pruning) without its own fsync. In WAL
+   * mode such a commit is durable once any later FULL commit (every ingest) syncs the log;
+   * a crash before that loses only leases and results, whose deliveries are sent again:
+   * at-least-once holds, and the engine does not pay an fsync per finished request.
+   */
+  #relaxed<T>(work: () => T): T {
+    this.#db.exec('PRAGMA synchronous = NORMAL');
+    try {
+      return work();
+    } finally {
+      this.#db.exec('PRAGMA synchronous = FULL');
+    }
   }
 
   #transaction<T>(work: () => T): T {
@@ -421,14 +436,30 @@ export class SqliteStore implements Store {
   // The queue
 
   async claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]> {
-    const rows = this.#sql(claimDueSql).all({
-      now: request.now,
-      lease: request.now + request.leaseMs,
-      scan: request.limit * 4,
-      limit: request.limit,
-      cap: request.perWebhookCap,
-    });
-    const deliveries = rows
+    return this.#relaxed(() => this.#claimDue(request));
+  }
+
+  #claimDue(request: ClaimRequest): ClaimedDelivery[] {
+    const { now, perWebhookCap } = request;
+    const leased = new Map(
+      this.#sql(leasedPerWebhookSql)
+        .all(now)
+        .map((row) => [String(row.webhook_id), Number(row.n)]),
+    );
+    const due: { id: string; at: number }[] = [];
+    for (const row of this.#sql(webhooksWithPendingSql).all()) {
+      const webhookId = String(row.webhook_id);
+      const free = Math.min(perWebhookCap - (leased.get(webhookId) ?? 0), request.limit);
+      if (free <= 0) continue;
+      for (const candidate of this.#sql(dueOfWebhookSql).all(webhookId, now, now, free)) {
+        due.push({ id: String(candidate.id), at: Number(candidate.next_attempt_at) });
+      }
+    }
+    if (due.length === 0) return [];
+    due.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+    const ids = due.slice(0, request.limit).map((item) => item.id);
+    const deliveries = this.#sql(leaseSql)
+      .all(now + request.leaseMs, JSON.stringify(ids))
       .map(toDelivery)
       .sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || (a.id < b.id ? -1 : 1));
     const webhooks = new Map<string, { webhook: Webhook; secrets: StoredSecret[] } | null>();
@@ -449,21 +480,18 @@ export class SqliteStore implements Store {
         ).run(delivery.id);
         continue;
       }
-      claimed.push({
-        delivery,
-        webhook: entry.webhook,
-        secrets: entry.secrets,
-        events: this.#eventsOf(delivery),
-      });
+      claimed.push({ delivery, webhook: entry.webhook, secrets: entry.secrets, events: [] });
     }
-    return claimed;
+    return this.#withEvents(claimed);
   }
 
   async recordAttempts(results: readonly AttemptRecord[]): Promise<void> {
     if (results.length === 0) return;
-    this.#transaction(() => {
-      for (const result of results) this.#recordAttempt(result);
-    });
+    this.#relaxed(() =>
+      this.#transaction(() => {
+        for (const result of results) this.#recordAttempt(result);
+      }),
+    );
   }
 
   #recordAttempt({ attempt, verdict, nextAttemptAt, disableIfFailingSince }: AttemptRecord): void {
@@ -531,6 +559,7 @@ export class SqliteStore implements Store {
 
   async releaseClaims(deliveryIds: readonly string[]): Promise<void> {
     if (deliveryIds.length === 0) return;
+    // Shutdown: this one is synced, so the next process finds the claims free at once.
     this.#sql('UPDATE deliveries SET lease_until = 0 WHERE id IN (SELECT value FROM json_each(?))').run(
       JSON.stringify(deliveryIds),
     );
@@ -586,6 +615,28 @@ export class SqliteStore implements Store {
     return this.#eventsOf(delivery);
   }
 
+  /** Loads the events of many claimed deliveries in one query (plus one per batched delivery). */
+  #withEvents(claimed: ClaimedDelivery[]): ClaimedDelivery[] {
+    const single = claimed.filter((item) => item.delivery.batchUserId === null);
+    const events = new Map<string, StoredEvent>();
+    if (single.length > 0) {
+      const keys = JSON.stringify(single.map((item) => [item.delivery.accountId, item.delivery.eventId]));
+      for (const row of this.#sql(
+        `SELECT e.* FROM json_each(?) AS k
+         JOIN events e ON e.account_id = json_extract(k.value, '$[0]') AND e.id = json_extract(k.value, '$[1]')`,
+      ).all(keys)) {
+        const event = toEvent(row);
+        events.set(`${event.accountId}\u0000${event.id}`, event);
+      }
+    }
+    return claimed.map((item) => {
+      const { delivery } = item;
+      if (delivery.batchUserId !== null) return { ...item, events: this.#eventsOf(delivery) };
+      const event = events.get(`${delivery.accountId}\u0000${delivery.eventId}`);
+      return { ...item, events: event ? [event] : [] };
+    });
+  }
+
   #eventsOf(delivery: Delivery): StoredEvent[] {
     if (delivery.batchUserId !== null) {
       return this.#sql(
@@ -630,6 +681,10 @@ export class SqliteStore implements Store {
   }
 
   async pruneBefore(cutoff: number, batchSize: number): Promise<number> {
+    return this.#relaxed(() => this.#prune(cutoff, batchSize));
+  }
+
+  #prune(cutoff: number, batchSize: number): number {
     return this.#transaction(() => {
       const ids = JSON.stringify(
         this.#sql(

@@ -79,8 +79,10 @@ CREATE TABLE deliveries (
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL
 );
--- The queue: only pending rows, in due order.
+-- The queue: only pending rows, in due order, overall and per webhook (claims take each
+-- webhook's oldest due rows up to its free slots, never scanning another's backlog).
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
+CREATE INDEX deliveries_queue ON deliveries (webhook_id, next_attempt_at, id) WHERE status = 'pending';
 -- In flight: leased rows, counted per webhook against its cap (leases reset to 0 when done).
 CREATE INDEX deliveries_leased ON deliveries (webhook_id) WHERE lease_until > 0;
 CREATE INDEX deliveries_account ON deliveries (account_id, id);
