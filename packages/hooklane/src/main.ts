@@ -15,8 +15,8 @@ import type { ServiceContext } from './services/context.ts';
 import { createDeliveryService } from './services/deliveries.ts';
 import { EventBus } from './services/event-bus.ts';
 import { createIngestService } from './services/ingest.ts';
-import { createWebhookService } from './services/webhooks.ts';
 import { startRetention } from './services/retention.ts';
+import { createWebhookService } from './services/webhooks.ts';
 import { PostgresStore } from './store/postgres/postgres-store.ts';
 import { SqliteStore } from './store/sqlite/sqlite-store.ts';
 import type { Store } from './store/store.ts';
@@ -75,10 +75,17 @@ export function sqliteFile(config: Config): string {
  * (which always migrates as it opens). `migrate: false` leaves PostgreSQL migrations to
  * the caller (`hooklane migrate`).
  */
-export async function openStore(config: Config, options: { migrate: boolean } = { migrate: true }): Promise<Store> {
+export async function openStore(
+  config: Config,
+  options: { migrate: boolean } = { migrate: true },
+): Promise<Store> {
   const deliveryAttempts = config.retrySchedule.length + 1;
   if (config.databaseUrl === null) return SqliteStore.open({ path: sqliteFile(config), deliveryAttempts });
-  const store = new PostgresStore({ connectionString: config.databaseUrl, poolSize: config.databasePoolSize, deliveryAttempts });
+  const store = new PostgresStore({
+    connectionString: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    deliveryAttempts,
+  });
   if (!options.migrate) return store;
   try {
     await store.migrate();
@@ -107,7 +114,8 @@ export async function startHooklane(config: Config, options: { logger?: Logger }
   const resealed = await store.resealSecrets((sealed) =>
     secretBox.needsReseal(sealed) ? secretBox.seal(secretBox.open(sealed)) : null,
   );
-  if (resealed > 0) logger.info({ resealed }, 'webhook secrets re-sealed with the current HOOKLANE_SECRET_KEY');
+  if (resealed > 0)
+    logger.info({ resealed }, 'webhook secrets re-sealed with the current HOOKLANE_SECRET_KEY');
   const metrics = createMetrics(() => store.queueStats());
   const bus = new EventBus({ localEvents: store.notifications === null });
   const ctx: ServiceContext = { config, store, logger, secretBox, metrics, bus, now: Date.now };
@@ -168,7 +176,13 @@ export async function startHooklane(config: Config, options: { logger?: Logger }
     : async () => {};
   const stopRetention =
     config.role !== 'api' && config.retentionMs > 0
-      ? startRetention({ store, retentionMs: config.retentionMs, intervalMs: config.retentionIntervalMs, logger, now: Date.now })
+      ? startRetention({
+          store,
+          retentionMs: config.retentionMs,
+          intervalMs: config.retentionIntervalMs,
+          logger,
+          now: Date.now,
+        })
       : async () => {};
 
   let app: FastifyInstance | null = null;

@@ -207,8 +207,11 @@ export async function sign(input: SignInput): Promise<Record<string, string>> {
   };
 }
 
+/** An imported HMAC key. Spelled via `crypto` so the source also type-checks with Node's types (no DOM lib). */
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
 /** Turns each secret into an HMAC-SHA256 key, refusing empty or malformed ones. */
-async function importKeys(secret: string | string[]): Promise<CryptoKey[]> {
+async function importKeys(secret: string | string[]): Promise<HmacKey[]> {
   const secrets = typeof secret === 'string' ? [secret] : secret;
   if (!Array.isArray(secrets) || secrets.length === 0) {
     throw new WebhookVerificationError('invalid_secret', 'no secret given');

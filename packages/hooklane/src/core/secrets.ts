@@ -28,7 +28,8 @@ export class SecretBox {
   readonly #keys: ReadonlyMap<string, Buffer>;
 
   constructor(key: Buffer, previous: readonly Buffer[] = []) {
-    if (key.length !== 32 || previous.some((old) => old.length !== 32)) throw new Error('secret keys must be 32 bytes');
+    if (key.length !== 32 || previous.some((old) => old.length !== 32))
+      throw new Error('secret keys must be 32 bytes');
     this.#key = key;
     this.keyId = keyIdOf(key);
     this.#keys = new Map([...previous, key].map((k) => [keyIdOf(k), k]));
@@ -53,7 +54,10 @@ export class SecretBox {
       throw new Error('unreadable sealed secret');
     }
     const key = this.#keys.get(keyId ?? '');
-    if (!key) throw new Error(`secret sealed with an unknown key (${keyId}); is HOOKLANE_SECRET_KEY the one it was sealed with?`);
+    if (!key)
+      throw new Error(
+        `secret sealed with an unknown key (${keyId}); is HOOKLANE_SECRET_KEY the one it was sealed with?`,
+      );
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString(

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { EVENT_TYPES, toPublicEventType } from '../../core/catalog.ts';
@@ -59,6 +60,12 @@ export function eventRoutes(app: FastifyInstance, { ingest, bus }: RouteDeps): v
     async () => ({ data: EVENT_TYPES.map(toPublicEventType) }),
   );
 
+  // Open listen streams never end by themselves: end them when the server closes, or close() would wait forever.
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.end();
+  });
+
   app.get(
     '/v1/accounts/:acc/listen',
     {
@@ -110,9 +117,11 @@ export function eventRoutes(app: FastifyInstance, { ingest, bus }: RouteDeps): v
         }
       });
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+      streams.add(raw);
       request.raw.on('close', () => {
         clearInterval(heartbeat);
         unsubscribe();
+        streams.delete(raw);
       });
     },
   );
