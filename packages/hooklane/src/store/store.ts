@@ -134,15 +134,8 @@ export interface DeliveryFilter {
   readonly until?: number | undefined;
 }
 
-export interface NewEvent {
-  readonly id: string;
-  readonly name: string;
-  readonly typeId: string | null;
-  readonly userId: string;
-  readonly contentId: string | null;
-  readonly occurredAt: number;
-  readonly body: string;
-}
+/** An event as ingest hands it to the store: the store adds the account and `ingested_at`. */
+export type NewEvent = Omit<StoredEvent, 'accountId' | 'ingestedAt'>;
 
 export interface IngestOutcome {
   readonly inserted: number;

@@ -327,25 +327,11 @@ export class SqliteStore implements Store {
         .map(toWebhook);
       webhookCache.set(accountId, webhooks);
     }
-    const insertEvent = this.#sql(
-      `INSERT INTO events (account_id, id, name, type_id, user_id, content_id, occurred_at, ingested_at, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-    );
     let inserted = 0;
     let duplicates = 0;
     let deliveriesCreated = 0;
     for (const event of request.events) {
-      const result = insertEvent.run(
-        accountId,
-        event.id,
-        event.name,
-        event.typeId,
-        event.userId,
-        event.contentId,
-        event.occurredAt,
-        now,
-        event.body,
-      );
+      const result = this.#insertEvent(accountId, event, now, 'ON CONFLICT DO NOTHING');
       if (result.changes === 0) {
         duplicates++;
         continue;
@@ -363,6 +349,23 @@ export class SqliteStore implements Store {
       }
     }
     return { inserted, duplicates, deliveriesCreated };
+  }
+
+  #insertEvent(accountId: string, event: NewEvent, now: number, onConflict: '' | 'ON CONFLICT DO NOTHING') {
+    return this.#sql(
+      `INSERT INTO events (account_id, id, name, type_id, user_id, content_id, occurred_at, ingested_at, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ${onConflict}`,
+    ).run(
+      accountId,
+      event.id,
+      event.name,
+      event.typeId,
+      event.userId,
+      event.contentId,
+      event.occurredAt,
+      now,
+      event.body,
+    );
   }
 
   #appendToOpenBatch(webhook: Webhook, event: NewEvent, now: number): boolean {
@@ -414,20 +417,7 @@ export class SqliteStore implements Store {
 
   async insertTestDelivery(webhook: Webhook, event: NewEvent, now: number): Promise<Delivery> {
     return this.#transaction(() => {
-      this.#sql(
-        `INSERT INTO events (account_id, id, name, type_id, user_id, content_id, occurred_at, ingested_at, body)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        webhook.accountId,
-        event.id,
-        event.name,
-        event.typeId,
-        event.userId,
-        event.contentId,
-        event.occurredAt,
-        now,
-        event.body,
-      );
+      this.#insertEvent(webhook.accountId, event, now, '');
       const id = this.#insertDelivery(webhook, event.id, null, now, now);
       return toDelivery(this.#sql('SELECT * FROM deliveries WHERE id = ?').get(id) ?? {});
     });
