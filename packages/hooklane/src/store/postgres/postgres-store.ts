@@ -44,6 +44,17 @@ export interface PostgresStoreOptions {
 }
 
 const MAX_BATCH_EVENTS = 1000;
+/** Ingest transactions running at once per process; each carries every request queued meanwhile. */
+const INGEST_FLUSHES = 4;
+const MAX_EVENTS_PER_FLUSH = 5000;
+
+interface PendingIngest {
+  readonly accountId: string;
+  readonly events: readonly NewEvent[];
+  readonly now: number;
+  readonly resolve: (outcome: IngestOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
 const WORK_CHANNEL = 'hooklane_work';
 const EVENTS_CHANNEL = 'hooklane_events';
 /** NOTIFY payloads must stay under 8000 bytes. */
@@ -58,7 +69,9 @@ function isUnavailable(error: unknown): boolean {
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03'].includes(code) ||
     code.startsWith('08') ||
-    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      message,
+    )
   );
 }
 
@@ -72,6 +85,8 @@ export class PostgresStore implements Store {
   readonly notifications: StoreNotifications;
   readonly #pool: Pool;
   readonly #options: PostgresStoreOptions;
+  readonly #ingestQueue: PendingIngest[] = [];
+  #ingestFlushes = 0;
 
   constructor(options: PostgresStoreOptions) {
     this.#options = options;
@@ -105,6 +120,13 @@ export class PostgresStore implements Store {
     } catch (error) {
       throw new StoreUnavailableError(error);
     }
+    // A checked-out client has no pool listener: its connection dying (a server restart)
+    // would be an unhandled 'error' that kills the process. The failing query reports it.
+    let lost: Error | undefined;
+    const onError = (error: Error) => {
+      lost = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -114,7 +136,8 @@ export class PostgresStore implements Store {
       await client.query('ROLLBACK').catch(() => {});
       throw isUnavailable(error) ? new StoreUnavailableError(error) : error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(lost);
     }
   }
 
@@ -347,39 +370,98 @@ export class PostgresStore implements Store {
 
   // Ingestion and fan-out
 
-  async ingest(accountId: string, events: readonly NewEvent[], now: number): Promise<IngestOutcome> {
-    return this.#transaction(async (client) => {
-      const inserted = await client.query<{ id: string }>(
-        `INSERT INTO events (account_id, id, name, type_id, user_id, content_id, occurred_at, ingested_at, body)
-         SELECT $1, e.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[])
-           AS e(id, name, type_id, user_id, content_id, occurred_at, ingested_at, body)
-         ON CONFLICT DO NOTHING RETURNING id`,
-        [
-          accountId,
-          events.map((e) => e.id),
-          events.map((e) => e.name),
-          events.map((e) => e.typeId),
-          events.map((e) => e.userId),
-          events.map((e) => e.contentId),
-          events.map((e) => e.occurredAt),
-          events.map(() => now),
-          events.map((e) => e.body),
-        ],
-      );
-      const fresh = new Set(inserted.rows.map((row) => row.id));
-      const insertedCount = fresh.size;
-      if (insertedCount === 0) return { inserted: 0, duplicates: events.length, deliveriesCreated: 0 };
-      const { rows } = await client.query('SELECT * FROM webhooks WHERE account_id = $1 AND enabled', [
-        accountId,
+  ingest(accountId: string, events: readonly NewEvent[], now: number): Promise<IngestOutcome> {
+    return new Promise((resolve, reject) => {
+      this.#ingestQueue.push({ accountId, events, now, resolve, reject });
+      this.#pumpIngest();
+    });
+  }
+
+  /**
+   * Group commit: at most INGEST_FLUSHES transactions run at once, and each takes every
+   * request queued meanwhile, so under load one commit (and one set of round trips)
+   * serves many 202s, while a lone request still commits at once.
+   */
+  #pumpIngest(): void {
+    while (this.#ingestFlushes < INGEST_FLUSHES && this.#ingestQueue.length > 0) {
+      let events = 0;
+      let take = 0;
+      while (take < this.#ingestQueue.length && events < MAX_EVENTS_PER_FLUSH) {
+        events += this.#ingestQueue[take]?.events.length ?? 0;
+        take++;
+      }
+      const batch = this.#ingestQueue.splice(0, take);
+      this.#ingestFlushes++;
+      void this.#flushIngest(batch).finally(() => {
+        this.#ingestFlushes--;
+        this.#pumpIngest();
+      });
+    }
+  }
+
+  async #flushIngest(batch: readonly PendingIngest[]): Promise<void> {
+    try {
+      const outcomes = await this.#transaction((client) => this.#ingestMany(client, batch));
+      for (const [i, request] of batch.entries()) request.resolve(outcomes[i] as IngestOutcome);
+    } catch (error) {
+      if (batch.length === 1 || error instanceof StoreUnavailableError) {
+        for (const request of batch) request.reject(error);
+        return;
+      }
+      // One request's failure (or a deadlock between groups) must not fail the others.
+      for (const request of batch) {
+        try {
+          const [outcome] = await this.#transaction((client) => this.#ingestMany(client, [request]));
+          request.resolve(outcome as IngestOutcome);
+        } catch (alone) {
+          request.reject(alone);
+        }
+      }
+    }
+  }
+
+  async #ingestMany(client: PoolClient, batch: readonly PendingIngest[]): Promise<IngestOutcome[]> {
+    const rows = batch.flatMap((request) => request.events.map((event) => ({ request, event })));
+    const inserted = await client.query<{ account_id: string; id: string }>(
+      `INSERT INTO events (account_id, id, name, type_id, user_id, content_id, occurred_at, ingested_at, body)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
+         $8::bigint[], $9::text[])
+       ON CONFLICT DO NOTHING RETURNING account_id, id`,
+      [
+        rows.map((r) => r.request.accountId),
+        rows.map((r) => r.event.id),
+        rows.map((r) => r.event.name),
+        rows.map((r) => r.event.typeId),
+        rows.map((r) => r.event.userId),
+        rows.map((r) => r.event.contentId),
+        rows.map((r) => r.event.occurredAt),
+        rows.map((r) => r.request.now),
+        rows.map((r) => r.event.body),
+      ],
+    );
+    const fresh = new Set(inserted.rows.map((row) => `${row.account_id}\u0000${row.id}`));
+    const accounts = [...new Set(inserted.rows.map((row) => row.account_id))];
+    const webhooksOf = new Map<string, Webhook[]>();
+    if (accounts.length > 0) {
+      const found = await client.query('SELECT * FROM webhooks WHERE account_id = ANY($1) AND enabled', [
+        accounts,
       ]);
-      const webhooks = rows.map(toWebhook);
-      const plain: { webhook: Webhook; eventId: string }[] = [];
+      for (const webhook of found.rows.map(toWebhook)) {
+        webhooksOf.set(webhook.accountId, [...(webhooksOf.get(webhook.accountId) ?? []), webhook]);
+      }
+    }
+    const plain: { webhook: Webhook; eventId: string }[] = [];
+    const announced = new Map<string, string[]>();
+    let created = 0;
+    const outcomes: IngestOutcome[] = [];
+    for (const { accountId, events, now } of batch) {
+      let insertedCount = 0;
       let deliveriesCreated = 0;
-      const created: string[] = [];
       for (const event of events) {
-        if (!fresh.delete(event.id)) continue;
-        created.push(event.id);
-        for (const webhook of webhooksFor(webhooks, event)) {
+        if (!fresh.delete(`${accountId}\u0000${event.id}`)) continue;
+        insertedCount++;
+        announced.set(accountId, [...(announced.get(accountId) ?? []), event.id]);
+        for (const webhook of webhooksFor(webhooksOf.get(accountId) ?? [], event)) {
           deliveriesCreated++;
           if (!isBatched(webhook)) {
             plain.push({ webhook, eventId: event.id });
@@ -399,11 +481,18 @@ export class PostgresStore implements Store {
           );
         }
       }
-      if (plain.length > 0) await this.#insertDeliveries(client, plain, null, now, now);
-      if (deliveriesCreated > 0) await client.query(`SELECT pg_notify('${WORK_CHANNEL}', '')`);
-      await this.#announceEvents(client, accountId, created);
-      return { inserted: insertedCount, duplicates: events.length - insertedCount, deliveriesCreated };
-    });
+      created += deliveriesCreated;
+      outcomes.push({
+        inserted: insertedCount,
+        duplicates: events.length - insertedCount,
+        deliveriesCreated,
+      });
+    }
+    const now = batch[0]?.now ?? Date.now();
+    if (plain.length > 0) await this.#insertDeliveries(client, plain, null, now, now);
+    if (created > 0) await client.query(`SELECT pg_notify('${WORK_CHANNEL}', '')`);
+    for (const [accountId, ids] of announced) await this.#announceEvents(client, accountId, ids);
+    return outcomes;
   }
 
   /** Tells `listen` streams in every process which events arrived (ids only: payloads are capped). */
