@@ -163,3 +163,60 @@ export async function startChildServer(
     },
   };
 }
+
+/** A Hooklane worker (`HOOKLANE_ROLE=worker`) running as a separate process: no HTTP API. */
+export interface ChildWorker {
+  readonly pid: number;
+  readonly process: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly exited: Promise<Exit>;
+  readonly alive: () => boolean;
+}
+
+/**
+ * Starts `node src/start.ts` with `HOOKLANE_ROLE=worker` and waits (at most `timeoutMs`)
+ * for the `Hooklane worker running (pid N)` line it prints on stdout.
+ */
+export async function startChildWorker(
+  dataDir: string,
+  options: { rootKey?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<ChildWorker> {
+  const rootKey = options.rootKey ?? `hlr_test_${randomBytes(16).toString('hex')}`;
+  const spawned = spawnServer(childEnv(dataDir, rootKey, { ...options.env, HOOKLANE_ROLE: 'worker' }));
+  const { child, exited } = spawned;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (/Hooklane worker running/.test(spawned.stdout())) {
+        cleanup();
+        resolve();
+      }
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      child.kill('SIGKILL');
+      reject(new Error(`worker did not start within ${timeoutMs} ms; stderr: ${spawned.stderr()}`));
+    }, timeoutMs);
+    const onExit = (code: number | null, signal: string | null) => {
+      cleanup();
+      reject(new Error(`worker exited (${code ?? signal}) before running; stderr: ${spawned.stderr()}`));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout?.off('data', check);
+      child.off('exit', onExit);
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', onExit);
+    check();
+  });
+  return {
+    pid: child.pid ?? 0,
+    process: child,
+    stdout: spawned.stdout,
+    stderr: spawned.stderr,
+    exited,
+    alive: () => child.exitCode === null && child.signalCode === null,
+  };
+}

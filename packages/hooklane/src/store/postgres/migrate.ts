@@ -11,6 +11,12 @@ const MIGRATION_LOCK = 7_320_451_981;
  */
 export async function migratePostgres(pool: Pool): Promise<number> {
   const client = await pool.connect();
+  // A checked-out client has no pool listener: a lost connection must fail the query, not the process.
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await client.query(
@@ -43,6 +49,7 @@ export async function migratePostgres(pool: Pool): Promise<number> {
     return count;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
-    client.release();
+    client.off('error', onError);
+    client.release(lost);
   }
 }

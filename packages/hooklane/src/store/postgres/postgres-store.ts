@@ -600,6 +600,32 @@ export class PostgresStore implements Store {
   // The queue
 
   async claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]> {
+    const leased: string[] = [];
+    try {
+      return await this.#claimDue(request, leased);
+    } catch (error) {
+      // Nothing of this claim reaches the engine: give it back as soon as the database answers
+      // again, rather than leaving it (and its webhooks' in-flight slots) leased for a whole lease.
+      if (leased.length > 0) this.#giveBack(leased, request.now + request.leaseMs, request.leaseMs);
+      throw error;
+    }
+  }
+
+  /** Releases claims nobody will send (only while still ours: same lease), retrying for up to `retryForMs`. */
+  #giveBack(ids: readonly string[], leaseUntil: number, retryForMs: number): void {
+    const deadline = Date.now() + retryForMs;
+    const attempt = () => {
+      this.#query('UPDATE deliveries SET lease_until = 0 WHERE id = ANY($1) AND lease_until = $2', [
+        ids,
+        leaseUntil,
+      ]).catch(() => {
+        if (Date.now() < deadline) setTimeout(attempt, 250).unref();
+      });
+    };
+    attempt();
+  }
+
+  async #claimDue(request: ClaimRequest, leased: string[]): Promise<ClaimedDelivery[]> {
     const rows = await this.#transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
       const claimed = await client.query(claimDueSql, [
@@ -608,6 +634,8 @@ export class PostgresStore implements Store {
         request.perWebhookCap,
         request.limit,
       ]);
+      // Known before COMMIT: a lost COMMIT reply may still have committed the lease.
+      for (const row of claimed.rows) leased.push(String(row.id));
       return claimed.rows;
     });
     if (rows.length === 0) return [];
