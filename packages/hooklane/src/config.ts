@@ -246,7 +246,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     .map((key) => key.trim())
     .filter(Boolean);
   if (previousSecretKeys.some((key) => Buffer.from(key, 'base64').length !== 32)) {
-    problems.push('HOOKLANE_SECRET_KEY_PREVIOUS must be comma-separated base64 keys of exactly 32 bytes each');
+    problems.push(
+      'HOOKLANE_SECRET_KEY_PREVIOUS must be comma-separated base64 keys of exactly 32 bytes each',
+    );
   }
   if (previousSecretKeys.length > 0 && secretKey === null) {
     problems.push('HOOKLANE_SECRET_KEY_PREVIOUS needs HOOKLANE_SECRET_KEY (the new key) as well');

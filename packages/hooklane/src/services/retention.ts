@@ -7,7 +7,11 @@ const BATCH = 1000;
  * Prunes what retention no longer needs, in batches of 1000 rows, each its own short
  * transaction, yielding between batches so the queue and the API never wait on it.
  */
-export async function pruneOnce(store: Store, cutoff: number, shouldStop: () => boolean = () => false): Promise<number> {
+export async function pruneOnce(
+  store: Store,
+  cutoff: number,
+  shouldStop: () => boolean = () => false,
+): Promise<number> {
   let total = 0;
   for (;;) {
     const removed = await store.pruneBefore(cutoff, BATCH);

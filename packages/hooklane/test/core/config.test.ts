@@ -8,7 +8,10 @@ test('defaults follow SPEC §5 and §7', () => {
   assert.equal(config.host, '127.0.0.1');
   assert.equal(config.port, 8080);
   assert.equal(config.dataDir, '/srv/.hooklane');
-  assert.deepEqual(config.retrySchedule, [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+  assert.deepEqual(
+    config.retrySchedule,
+    [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+  );
   assert.equal(config.deliveryTimeoutMs, 15_000);
   assert.equal(config.claimBatchSize, 100);
   assert.equal(config.leaseMs, 30_000);
@@ -29,7 +32,10 @@ test('an empty HOOKLANE_ROOT_KEY counts as unset', () => {
 });
 
 test('durations and the retry schedule parse', () => {
-  const config = loadConfig({ HOOKLANE_RETRY_SCHEDULE: '250ms, 1s,2m,1h,1d', HOOKLANE_DELIVERY_TIMEOUT: '3s' });
+  const config = loadConfig({
+    HOOKLANE_RETRY_SCHEDULE: '250ms, 1s,2m,1h,1d',
+    HOOKLANE_DELIVERY_TIMEOUT: '3s',
+  });
   assert.deepEqual(config.retrySchedule, [250, 1000, 120_000, 3_600_000, 86_400_000]);
   assert.equal(config.deliveryTimeoutMs, 3000);
 });
@@ -50,7 +56,16 @@ test('every problem is reported at once, with the setting named', () => {
     (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       const text = error.problems.join('\n');
-      for (const name of ['PORT', 'HOOKLANE_ROLE', 'HOOKLANE_RETRY_SCHEDULE', 'HOOKLANE_ALLOW_PRIVATE_NETWORKS', 'HOOKLANE_SECRET_KEY', 'DATABASE_URL', 'LOG_LEVEL', 'HOOKLANE_DELIVERY_TIMEOUT']) {
+      for (const name of [
+        'PORT',
+        'HOOKLANE_ROLE',
+        'HOOKLANE_RETRY_SCHEDULE',
+        'HOOKLANE_ALLOW_PRIVATE_NETWORKS',
+        'HOOKLANE_SECRET_KEY',
+        'DATABASE_URL',
+        'LOG_LEVEL',
+        'HOOKLANE_DELIVERY_TIMEOUT',
+      ]) {
         assert.match(text, new RegExp(name));
       }
       return true;
@@ -60,5 +75,6 @@ test('every problem is reported at once, with the setting named', () => {
 
 test('the README documents every setting', () => {
   const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
-  for (const setting of SETTINGS) assert.ok(readme.includes(`\`${setting.name}\``), `README lacks ${setting.name}`);
+  for (const setting of SETTINGS)
+    assert.ok(readme.includes(`\`${setting.name}\``), `README lacks ${setting.name}`);
 });

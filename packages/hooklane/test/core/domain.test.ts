@@ -13,8 +13,13 @@ import { secretKeyBytes, signatureHeaders } from '../../src/core/signatures.ts';
 test('retry policy: statuses, schedule, jitter and Retry-After bounds', () => {
   assert.equal(classifyStatus(204).kind, 'success');
   assert.equal(classifyStatus(410).kind, 'gone');
-  for (const status of [null, 301, 400, 404, 408, 429, 500, 503]) assert.equal(classifyStatus(status).kind, 'retryable');
-  assert.deepEqual(classifyStatus(500, 9000), { kind: 'retryable', status: 500, retryAfterMs: null }, 'Retry-After counts on 429/503 only');
+  for (const status of [null, 301, 400, 404, 408, 429, 500, 503])
+    assert.equal(classifyStatus(status).kind, 'retryable');
+  assert.deepEqual(
+    classifyStatus(500, 9000),
+    { kind: 'retryable', status: 500, retryAfterMs: null },
+    'Retry-After counts on 429/503 only',
+  );
   assert.deepEqual(classifyStatus(429, 9000), { kind: 'retryable', status: 429, retryAfterMs: 9000 });
   const policy = { schedule: [5000, 300_000], jitter: 0.2 };
   assert.equal(nextDelayMs(policy, 1, null, 0.5), 5000);
@@ -41,15 +46,36 @@ test('ids are prefixed and sort by creation time', () => {
 test('finaliseEvent keeps the sender fields and fills in only what is missing', () => {
   const sent = { name: 'x', user_id: 'u', id: 'e1', ingested_at: 5, attributes: { a: 1 } };
   const final = finaliseEvent(sent, 'acc_1', 1000, () => 'generated');
-  assert.deepEqual(Object.keys(JSON.parse(final.body)), ['name', 'user_id', 'id', 'ingested_at', 'attributes', 'account_id', 'timestamp']);
-  assert.deepEqual(JSON.parse(final.body), { ...sent, ingested_at: 1000, account_id: 'acc_1', timestamp: 1000 });
+  assert.deepEqual(Object.keys(JSON.parse(final.body)), [
+    'name',
+    'user_id',
+    'id',
+    'ingested_at',
+    'attributes',
+    'account_id',
+    'timestamp',
+  ]);
+  assert.deepEqual(JSON.parse(final.body), {
+    ...sent,
+    ingested_at: 1000,
+    account_id: 'acc_1',
+    timestamp: 1000,
+  });
   const bare = JSON.parse(finaliseEvent({ name: 'x', user_id: 'u' }, 'acc_1', 7, () => 'gen').body);
-  assert.deepEqual(bare, { name: 'x', user_id: 'u', ingested_at: 7, id: 'gen', account_id: 'acc_1', timestamp: 7 });
+  assert.deepEqual(bare, {
+    name: 'x',
+    user_id: 'u',
+    ingested_at: 7,
+    id: 'gen',
+    account_id: 'acc_1',
+    timestamp: 7,
+  });
 });
 
 test('matching: types, names, wildcard and content ids', () => {
   const event = { name: 'appcues:flow_completed', typeId: 'flow_completed', contentId: 'f1' };
-  const wants = (events: string[], contentIds: string[] | null = null) => webhookWants({ events, filters: { contentIds } }, event);
+  const wants = (events: string[], contentIds: string[] | null = null) =>
+    webhookWants({ events, filters: { contentIds } }, event);
   assert.ok(wants(['*']));
   assert.ok(wants(['flow_completed']));
   assert.ok(wants(['appcues:flow_completed']));
@@ -76,14 +102,22 @@ test('payload formats build the same bytes from the same stored events', () => {
     buildPayload('standard', 'w', [event]),
     '{"type":"flow_completed","timestamp":"2024-01-02T03:04:05.000Z","data":{"id":"e1","name":"appcues:flow_completed"}}',
   );
-  assert.deepEqual(JSON.parse(buildPayload('usetiful', 'My hook', [event, { ...event, typeId: null, name: 'custom', contentId: null }])), {
-    name: 'My hook',
-    userId: 'u1',
-    events: [
-      { name: 'flow_completed', contentId: 'f1' },
-      { name: 'custom', contentId: null },
-    ],
-  });
+  assert.deepEqual(
+    JSON.parse(
+      buildPayload('usetiful', 'My hook', [
+        event,
+        { ...event, typeId: null, name: 'custom', contentId: null },
+      ]),
+    ),
+    {
+      name: 'My hook',
+      userId: 'u1',
+      events: [
+        { name: 'flow_completed', contentId: 'f1' },
+        { name: 'custom', contentId: null },
+      ],
+    },
+  );
 });
 
 test('signature headers follow SPEC §4, checked with an independent computation', () => {
@@ -91,13 +125,23 @@ test('signature headers follow SPEC §4, checked with an independent computation
   assert.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
   const old = 'plain old secret';
   const body = '{"a":1}';
-  const headers = signatureHeaders([secretKeyBytes(secret), secretKeyBytes(old)], 'dlv_1', 1_700_000_000_123, body);
+  const headers = signatureHeaders(
+    [secretKeyBytes(secret), secretKeyBytes(old)],
+    'dlv_1',
+    1_700_000_000_123,
+    body,
+  );
   const raw = Buffer.from(secret.slice(6), 'base64');
   assert.equal(headers['x-apc-timestamp'], '1700000000123');
-  assert.equal(headers['x-apc-signature'], createHmac('sha256', raw).update(`1700000000123:${body}`).digest('hex'));
+  assert.equal(
+    headers['x-apc-signature'],
+    createHmac('sha256', raw).update(`1700000000123:${body}`).digest('hex'),
+  );
   assert.equal(headers['webhook-id'], 'dlv_1');
   assert.equal(headers['webhook-timestamp'], '1700000000');
-  const expected = [raw, Buffer.from(old)].map((key) => `v1,${createHmac('sha256', key).update(`dlv_1.1700000000.${body}`).digest('base64')}`);
+  const expected = [raw, Buffer.from(old)].map(
+    (key) => `v1,${createHmac('sha256', key).update(`dlv_1.1700000000.${body}`).digest('base64')}`,
+  );
   assert.equal(headers['webhook-signature'], expected.join(' '));
   assert.deepEqual(signatureHeaders([], 'dlv_1', 0, body), {});
 });

@@ -7,7 +7,8 @@ import { type Hooklane, startHooklane } from '../../src/main.ts';
 import { createTestDatabase } from './postgres.ts';
 
 /** The backend this test run uses: `npm test` runs the suite once per backend. */
-export const TEST_BACKEND: 'sqlite' | 'postgres' = process.env.HOOKLANE_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+export const TEST_BACKEND: 'sqlite' | 'postgres' =
+  process.env.HOOKLANE_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
 
 /** On PostgreSQL a data dir stands for a database and its secret key, so a restart finds its data. */
 const postgresByDataDir = new Map<string, { env: Record<string, string>; drop(): Promise<void> }>();

@@ -30,10 +30,24 @@ function webhook(overrides: Partial<Webhook> = {}): Webhook {
 }
 
 function event(id: string, overrides: Partial<NewEvent> = {}): NewEvent {
-  return { id, name: 'appcues:flow_started', typeId: 'flow_started', userId: 'u1', contentId: 'f1', occurredAt: T0, body: `{"id":"${id}"}`, ...overrides };
+  return {
+    id,
+    name: 'appcues:flow_started',
+    typeId: 'flow_started',
+    userId: 'u1',
+    contentId: 'f1',
+    occurredAt: T0,
+    body: `{"id":"${id}"}`,
+    ...overrides,
+  };
 }
 
-function record(claimed: ClaimedDelivery, verdict: AttemptRecord['verdict'], at: number, nextAttemptAt: number | null = null): AttemptRecord {
+function record(
+  claimed: ClaimedDelivery,
+  verdict: AttemptRecord['verdict'],
+  at: number,
+  nextAttemptAt: number | null = null,
+): AttemptRecord {
   return {
     attempt: {
       id: `att_${String(++seq).padStart(26, '0')}`,
@@ -83,22 +97,44 @@ for (const backend of BACKENDS) {
       const typed = webhook({ events: ['flow_completed'] });
       const off = webhook({ enabled: false });
       for (const w of [all, typed, off]) await store.insertWebhook(w, null);
-      const first = await store.ingest('acc_1', [event('e1'), event('e1'), event('e2', { name: 'appcues:flow_completed', typeId: 'flow_completed' })], T0);
+      const first = await store.ingest(
+        'acc_1',
+        [event('e1'), event('e1'), event('e2', { name: 'appcues:flow_completed', typeId: 'flow_completed' })],
+        T0,
+      );
       assert.deepEqual(first, { inserted: 2, duplicates: 1, deliveriesCreated: 3 });
-      assert.deepEqual(await store.ingest('acc_1', [event('e1')], T0), { inserted: 0, duplicates: 1, deliveriesCreated: 0 });
+      assert.deepEqual(await store.ingest('acc_1', [event('e1')], T0), {
+        inserted: 0,
+        duplicates: 1,
+        deliveriesCreated: 0,
+      });
       // Another account may reuse the id.
       assert.equal((await store.ingest('acc_2', [event('e1')], T0)).inserted, 1);
       const listed = await store.listDeliveries('acc_1', {}, { before: null, limit: 50 });
       assert.equal(listed.length, 3);
-      assert.deepEqual((await store.listDeliveries('acc_1', { webhookId: typed.id }, { before: null, limit: 50 })).map((d) => d.eventId), ['e2']);
-      assert.equal((await store.listDeliveries('acc_2', {}, { before: null, limit: 50 })).length, 0, 'no webhooks in acc_2');
+      assert.deepEqual(
+        (await store.listDeliveries('acc_1', { webhookId: typed.id }, { before: null, limit: 50 })).map(
+          (d) => d.eventId,
+        ),
+        ['e2'],
+      );
+      assert.equal(
+        (await store.listDeliveries('acc_2', {}, { before: null, limit: 50 })).length,
+        0,
+        'no webhooks in acc_2',
+      );
     });
 
     test('concurrent ingest calls all commit', async (t) => {
       const store = await setup(t);
       await store.insertWebhook(webhook(), null);
-      const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => store.ingest('acc_1', [event(`c${i}`)], T0)));
-      assert.equal(outcomes.reduce((sum, o) => sum + o.inserted, 0), 50);
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => store.ingest('acc_1', [event(`c${i}`)], T0)),
+      );
+      assert.equal(
+        outcomes.reduce((sum, o) => sum + o.inserted, 0),
+        50,
+      );
       assert.equal((await store.queueStats()).pending, 50);
     });
 
@@ -109,16 +145,33 @@ for (const backend of BACKENDS) {
       await store.insertWebhook(busy, null);
       await store.insertWebhook(calm, null);
       await store.updateWebhook({ ...calm, events: ['nothing'] }, T0);
-      await store.ingest('acc_1', Array.from({ length: 10 }, (_, i) => event(`b${i}`)), T0);
+      await store.ingest(
+        'acc_1',
+        Array.from({ length: 10 }, (_, i) => event(`b${i}`)),
+        T0,
+      );
       await store.updateWebhook({ ...calm, events: ['*'] }, T0);
-      await store.ingest('acc_1', Array.from({ length: 10 }, (_, i) => event(`e${i}`)), T0 + 1);
+      await store.ingest(
+        'acc_1',
+        Array.from({ length: 10 }, (_, i) => event(`e${i}`)),
+        T0 + 1,
+      );
       // busy has 20 due, calm 10; a cap of 4 leases at most 4 per webhook.
       const first = await claim(store, T0 + 1, 100, 4);
-      const perWebhook = (claimed: ClaimedDelivery[], id: string) => claimed.filter((c) => c.webhook.id === id).length;
+      const perWebhook = (claimed: ClaimedDelivery[], id: string) =>
+        claimed.filter((c) => c.webhook.id === id).length;
       assert.equal(perWebhook(first, busy.id), 4);
       assert.equal(perWebhook(first, calm.id), 4);
-      assert.deepEqual(first.filter((c) => c.webhook.id === busy.id).map((c) => c.events[0]?.id), ['b0', 'b1', 'b2', 'b3'], 'due order');
-      assert.equal((await claim(store, T0 + 2, 100, 4)).length, 0, 'every slot is taken by leased deliveries');
+      assert.deepEqual(
+        first.filter((c) => c.webhook.id === busy.id).map((c) => c.events[0]?.id),
+        ['b0', 'b1', 'b2', 'b3'],
+        'due order',
+      );
+      assert.equal(
+        (await claim(store, T0 + 2, 100, 4)).length,
+        0,
+        'every slot is taken by leased deliveries',
+      );
       await store.recordAttempts(first.slice(0, 1).map((c) => record(c, 'succeeded', T0 + 3)));
       assert.equal((await claim(store, T0 + 4, 100, 4)).length, 1, 'a finished attempt frees its slot');
       assert.equal((await claim(store, T0 + 5, 100, 32)).length, 21, 'the rest, never twice');
@@ -146,7 +199,11 @@ for (const backend of BACKENDS) {
       await store.recordAttempts([record(again, 'failed', T0 + 100)]);
       assert.equal((await store.getDelivery('acc_1', a.delivery.id))?.status, 'failed');
       assert.equal((await store.listAttempts(a.delivery.id)).length, 2);
-      assert.equal((await store.getWebhook('acc_1', w.id))?.failingSince, T0 + 100, 'the success of e2 ended the first streak');
+      assert.equal(
+        (await store.getWebhook('acc_1', w.id))?.failingSince,
+        T0 + 100,
+        'the success of e2 ended the first streak',
+      );
 
       await store.ingest('acc_1', [event('e3'), event('e4')], T0 + 200);
       const [c] = await claim(store, T0 + 200, 1);
@@ -155,7 +212,9 @@ for (const backend of BACKENDS) {
       const disabled = await store.getWebhook('acc_1', w.id);
       assert.equal(disabled?.enabled, false);
       assert.match(disabled?.disabledReason ?? '', /410/);
-      const statuses = (await store.listDeliveries('acc_1', {}, { before: null, limit: 50 })).map((d) => d.status).sort();
+      const statuses = (await store.listDeliveries('acc_1', {}, { before: null, limit: 50 }))
+        .map((d) => d.status)
+        .sort();
       assert.deepEqual(statuses, ['failed', 'failed', 'failed', 'succeeded']);
     });
 
@@ -171,7 +230,8 @@ for (const backend of BACKENDS) {
       await store.deleteWebhook('acc_1', deleted.id, T0 + 1);
       await store.updateWebhook({ ...disabled, enabled: false }, T0 + 1);
       await store.recordAttempts(claimed.map((c) => record(c, 'retry', T0 + 2, T0 + 100)));
-      const byWebhook = async (id: string) => (await store.listDeliveries('acc_1', { webhookId: id }, { before: null, limit: 5 }))[0];
+      const byWebhook = async (id: string) =>
+        (await store.listDeliveries('acc_1', { webhookId: id }, { before: null, limit: 5 }))[0];
       assert.equal((await byWebhook(deleted.id))?.status, 'cancelled');
       assert.equal((await byWebhook(disabled.id))?.status, 'failed');
       assert.equal((await byWebhook(disabled.id))?.nextAttemptAt, null);
@@ -187,11 +247,19 @@ for (const backend of BACKENDS) {
       await store.recordAttempts(claimed.map((c) => record(c, 'failed', T0)));
       const [one] = claimed;
       assert.ok(one);
-      assert.equal((await store.retryDelivery('acc_2', one.delivery.id, T0 + 1)), null, 'another account cannot');
+      assert.equal(
+        await store.retryDelivery('acc_2', one.delivery.id, T0 + 1),
+        null,
+        'another account cannot',
+      );
       const retried = await store.retryDelivery('acc_1', one.delivery.id, T0 + 1);
       assert.equal(retried?.status, 'pending');
       assert.equal(retried?.attemptsLeft, 1);
-      assert.equal(await store.recoverDeliveries('acc_1', w.id, T0, T0 + 10, T0 + 2), 1, 'the other failed one');
+      assert.equal(
+        await store.recoverDeliveries('acc_1', w.id, T0, T0 + 10, T0 + 2),
+        1,
+        'the other failed one',
+      );
       assert.equal((await claim(store, T0 + 2)).length, 2);
     });
 
@@ -205,13 +273,14 @@ for (const backend of BACKENDS) {
       assert.equal(await store.deleteWebhook('acc_2', doomed.id, T0), false);
       assert.equal(await store.deleteWebhook('acc_1', doomed.id, T0), true);
       await store.updateWebhook({ ...paused, enabled: false }, T0);
-      const byWebhook = async (id: string) => (await store.listDeliveries('acc_1', { webhookId: id }, { before: null, limit: 5 }))[0]?.status;
+      const byWebhook = async (id: string) =>
+        (await store.listDeliveries('acc_1', { webhookId: id }, { before: null, limit: 5 }))[0]?.status;
       assert.equal(await byWebhook(doomed.id), 'cancelled');
       assert.equal(await byWebhook(paused.id), 'failed');
       assert.equal(await store.getWebhook('acc_1', doomed.id), null);
     });
 
-    test('usetiful batches collect a user\'s events within the window', async (t) => {
+    test("usetiful batches collect a user's events within the window", async (t) => {
       const store = await setup(t);
       const w = webhook({ format: 'usetiful', batchWindowMs: 1000 });
       await store.insertWebhook(w, null);
@@ -230,9 +299,20 @@ for (const backend of BACKENDS) {
       const store = await setup(t);
       const w = webhook({ signed: true });
       await store.insertWebhook(w, { sealed: 'old', createdAt: T0, expiresAt: null });
-      await store.replaceSecret(w.id, { sealed: 'new', createdAt: T0 + 1, expiresAt: null }, T0 + 100, T0 + 1);
-      assert.deepEqual((await store.listSecrets(w.id, T0 + 50)).map((s) => s.sealed), ['new', 'old']);
-      assert.deepEqual((await store.listSecrets(w.id, T0 + 100)).map((s) => s.sealed), ['new']);
+      await store.replaceSecret(
+        w.id,
+        { sealed: 'new', createdAt: T0 + 1, expiresAt: null },
+        T0 + 100,
+        T0 + 1,
+      );
+      assert.deepEqual(
+        (await store.listSecrets(w.id, T0 + 50)).map((s) => s.sealed),
+        ['new', 'old'],
+      );
+      assert.deepEqual(
+        (await store.listSecrets(w.id, T0 + 100)).map((s) => s.sealed),
+        ['new'],
+      );
       await store.replaceSecret(w.id, null, T0 + 200, T0 + 200);
       assert.deepEqual(await store.listSecrets(w.id, T0 + 200), []);
       assert.equal((await store.getWebhook('acc_1', w.id))?.signed, false);
@@ -255,7 +335,15 @@ for (const backend of BACKENDS) {
 
     test('a generated root key is stored once: the first process wins', async (t) => {
       const store = await setup(t);
-      const key = (id: string) => ({ id, accountId: null, role: 'root' as const, name: 'root', prefix: 'hlr_', createdAt: T0, revokedAt: null });
+      const key = (id: string) => ({
+        id,
+        accountId: null,
+        role: 'root' as const,
+        name: 'root',
+        prefix: 'hlr_',
+        createdAt: T0,
+        revokedAt: null,
+      });
       assert.equal(await store.insertRootKeyIfNone(key('key_1'), 'h1'), true);
       assert.equal(await store.insertRootKeyIfNone(key('key_2'), 'h2'), false);
       assert.equal((await store.findApiKeyByHash('h1'))?.role, 'root');
