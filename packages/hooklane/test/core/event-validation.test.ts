@@ -9,7 +9,7 @@ interface Example {
   readonly payload: Record<string, unknown>;
 }
 
-const FIXTURE = new URL('../../../../../shared/fixtures/appcues-examples.json', import.meta.url);
+const FIXTURE = new URL('../fixtures/appcues-examples.json', import.meta.url);
 const EXAMPLES: readonly Example[] = JSON.parse(readFileSync(FIXTURE, 'utf8'));
 
 const checker = createEventChecker();
