@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import type { Child } from '../children.ts';
+import { createDatabase } from '../postgres.ts';
+import { configureAccount, hooklaneEnv, newRootKey, startHooklaneProcess } from './hooklane.ts';
+import type { BenchSystem } from './types.ts';
+
+const WORKERS = 2;
+
+/** Hooklane scaled out on one machine: an API process and two worker processes on one fresh database. */
+export const hooklanePostgresSplit: BenchSystem = {
+  id: 'hooklane-postgres-split',
+  label: 'Hooklane, PostgreSQL (API + 2 workers)',
+  shape: `1 process role=api + ${WORKERS} processes role=worker, PostgreSQL, defaults`,
+  store: 'postgres',
+  async start({ targets, deliveryTimeoutMs, deliver }) {
+    const database = await createDatabase('hooklane_bench');
+    const rootKey = newRootKey();
+    const env = hooklaneEnv(rootKey, deliveryTimeoutMs, {
+      DATABASE_URL: database.url,
+      HOOKLANE_SECRET_KEY: randomBytes(32).toString('base64'),
+    });
+    const api = await startHooklaneProcess({ ...env, HOOKLANE_ROLE: 'api' }, 'hooklane-api');
+    const ingest = await configureAccount(api.url!, rootKey, targets);
+    const workers: Child[] = [];
+    const startWorkers = async () => {
+      const started = await Promise.all(
+        Array.from({ length: WORKERS }, (_, index) =>
+          startHooklaneProcess({ ...env, HOOKLANE_ROLE: 'worker' }, `hooklane-worker-${index}`),
+        ),
+      );
+      workers.push(...started.map((worker) => worker.child));
+    };
+    if (deliver) await startWorkers();
+    return {
+      ingest,
+      direct: null,
+      pids: () => [api.child, ...workers].filter((child) => child.alive()).map((child) => child.pid),
+      startDelivery: startWorkers,
+      async stop() {
+        await Promise.all([api.child, ...workers].map((child) => child.kill()));
+        await database.drop();
+      },
+    };
+  },
+};

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { type Child, spawnNode, waitForLine } from '../children.ts';
+import type { IngestTarget } from '../load.ts';
+import type { Target } from './types.ts';
+
+/** How each Hooklane system starts its processes: `node src/start.ts`, as an operator would. */
+
+const START_SCRIPT = fileURLToPath(new URL('../../src/start.ts', import.meta.url));
+
+export function newRootKey(): string {
+  return `hlr_bench_${randomBytes(16).toString('hex')}`;
+}
+
+/** Defaults, except what the bench needs: loopback targets, quiet logs, a free port, the delivery timeout. */
+export function hooklaneEnv(
+  rootKey: string,
+  deliveryTimeoutMs: number,
+  extra: Record<string, string>,
+): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    HOOKLANE_ROOT_KEY: rootKey,
+    HOOKLANE_ALLOW_PRIVATE_NETWORKS: 'true',
+    HOOKLANE_DELIVERY_TIMEOUT: `${deliveryTimeoutMs}ms`,
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+/** Starts one Hooklane process and waits for its startup line; `url` is null for a worker. */
+export async function startHooklaneProcess(
+  env: Record<string, string>,
+  name: string,
+): Promise<{ child: Child; url: string | null }> {
+  const child = spawnNode(START_SCRIPT, env, name);
+  if (env.HOOKLANE_ROLE === 'worker') {
+    await waitForLine(child, /Hooklane worker running/, name);
+    return { child, url: null };
+  }
+  const match = await waitForLine(child, /Hooklane listening on (\S+)/, name);
+  return { child, url: match[1]! };
+}
+
+async function call(url: string, key: string, path: string, body: unknown): Promise<any> {
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (response.status !== 201) throw new Error(`POST ${path}: ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** An account, an admin key, and one `["*"]` webhook per target (with the target's secret). */
+export async function configureAccount(
+  url: string,
+  rootKey: string,
+  targets: readonly Target[],
+): Promise<IngestTarget> {
+  const account = await call(url, rootKey, '/v1/accounts', { name: 'Bench' });
+  const { key } = await call(url, rootKey, `/v1/accounts/${account.id}/keys`, { role: 'admin' });
+  for (const [index, target] of targets.entries()) {
+    await call(url, key, `/v1/accounts/${account.id}/webhooks`, {
+      name: `bench-${index}`,
+      url: target.url,
+      events: ['*'],
+      secret: target.secret,
+    });
+  }
+  return { url: `${url}/v1/accounts/${account.id}/events`, headers: { authorization: `Bearer ${key}` } };
+}
+
+/** PORT of a listening URL, to restart on the same one. */
+export function portOf(url: string): string {
+  return new URL(url).port;
+}
