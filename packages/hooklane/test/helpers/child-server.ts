@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { ApiResponse } from './hooklane.ts';
+import { type ApiResponse, callApi } from './hooklane.ts';
 
 const START_SCRIPT = fileURLToPath(new URL('../../src/start.ts', import.meta.url));
 
@@ -113,30 +113,8 @@ export async function startChildServer(
     check();
   });
 
-  const api: ChildServer['api'] = async (method, path, opts = {}) => {
-    const headers: Record<string, string> = {};
-    const key = opts.key === undefined ? rootKey : opts.key;
-    if (key !== null) headers.authorization = `Bearer ${key}`;
-    let body: string | undefined;
-    if (opts.body !== undefined) {
-      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-      headers['content-type'] = 'application/json';
-    }
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers,
-      body,
-      signal: AbortSignal.timeout(10_000),
-    });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text === '' ? null : JSON.parse(text);
-    } catch {
-      // Not JSON: keep the text.
-    }
-    return { status: response.status, body: parsed as any, headers: response.headers };
-  };
+  const api: ChildServer['api'] = (method, path, opts = {}) =>
+    callApi(url, rootKey, method, path, { ...opts, timeoutMs: 10_000 });
 
   return {
     url,

@@ -55,6 +55,48 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface ApiCallOptions {
+  readonly key?: string | null;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Calls a Hooklane API: `key` defaults to `defaultKey` (null sends none); `body` is
+ * JSON-encoded unless it is a string (sent raw); the answer is parsed when it is JSON.
+ */
+export async function callApi<T = any>(
+  baseUrl: string,
+  defaultKey: string,
+  method: string,
+  path: string,
+  options: ApiCallOptions = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  const key = options.key === undefined ? defaultKey : options.key;
+  if (key !== null) headers.authorization = `Bearer ${key}`;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    body,
+    ...(options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) }),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === '' ? null : JSON.parse(text);
+  } catch {
+    // Not JSON: keep the text.
+  }
+  return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
 /** Test defaults: loopback targets allowed, quick retries without jitter, quiet logs. */
 export const TEST_ENV: Record<string, string> = {
   HOST: '127.0.0.1',
@@ -81,25 +123,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const hooklane = await startHooklane(config);
   const url = hooklane.url as string;
 
-  const api: TestServer['api'] = async (method, path, options = {}) => {
-    const headers: Record<string, string> = { ...options.headers };
-    const key = options.key === undefined ? rootKey : options.key;
-    if (key !== null) headers.authorization = `Bearer ${key}`;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const response = await fetch(`${url}${path}`, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text === '' ? null : JSON.parse(text);
-    } catch {
-      // Not JSON: keep the text.
-    }
-    return { status: response.status, body: parsed as any, headers: response.headers };
-  };
+  const api: TestServer['api'] = (method, path, options = {}) => callApi(url, rootKey, method, path, options);
 
   return {
     env: { HOOKLANE_DATA_DIR: dataDir, HOOKLANE_ROOT_KEY: rootKey, ...(await backendEnv(dataDir)), ...env },

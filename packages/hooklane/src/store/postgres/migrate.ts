@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import type { Pool } from 'pg';
+import { pendingMigrations } from '../migration-files.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 /** Any constant shared by every Hooklane process: migrations run under this advisory lock. */
@@ -24,19 +24,14 @@ export async function migratePostgres(pool: Pool): Promise<number> {
     );
     const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
     const applied = new Set(rows.map((row) => Number(row.version)));
-    const files = readdirSync(MIGRATIONS_DIR)
-      .filter((file) => /^\d{4}-[\w-]+\.sql$/.test(file))
-      .sort();
-    let count = 0;
-    for (const file of files) {
-      const version = Number(file.slice(0, 4));
-      if (applied.has(version)) continue;
+    const migrations = pendingMigrations(MIGRATIONS_DIR, applied);
+    for (const migration of migrations) {
       await client.query('BEGIN');
       try {
-        await client.query(readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8'));
+        await client.query(migration.sql);
         await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-          version,
-          file,
+          migration.version,
+          migration.name,
           Date.now(),
         ]);
         await client.query('COMMIT');
@@ -44,9 +39,8 @@ export async function migratePostgres(pool: Pool): Promise<number> {
         await client.query('ROLLBACK');
         throw error;
       }
-      count++;
     }
-    return count;
+    return migrations.length;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     client.off('error', onError);

@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
+import { pendingMigrations } from '../migration-files.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 
@@ -14,20 +14,14 @@ export function migrateSqlite(db: DatabaseSync): number {
       .all()
       .map((row) => Number(row.version)),
   );
-  const files = readdirSync(MIGRATIONS_DIR)
-    .filter((file) => /^\d{4}-[\w-]+\.sql$/.test(file))
-    .sort();
-  let count = 0;
-  for (const file of files) {
-    const version = Number(file.slice(0, 4));
-    if (applied.has(version)) continue;
-    const sql = readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8');
+  const migrations = pendingMigrations(MIGRATIONS_DIR, applied);
+  for (const migration of migrations) {
     db.exec('BEGIN IMMEDIATE');
     try {
-      db.exec(sql);
+      db.exec(migration.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-        version,
-        file,
+        migration.version,
+        migration.name,
         Date.now(),
       );
       db.exec('COMMIT');
@@ -35,7 +29,6 @@ export function migrateSqlite(db: DatabaseSync): number {
       db.exec('ROLLBACK');
       throw error;
     }
-    count++;
   }
-  return count;
+  return migrations.length;
 }
