@@ -92,6 +92,7 @@ export interface Store {
   ): Promise<number>;
 
   queueStats(): Promise<{ pending: number; oldestPendingAt: number | null }>;
+  /** The stored events among `ids`, in the order of `ids`. */
   getEvents(accountId: string, ids: readonly string[]): Promise<StoredEvent[]>;
   /**
    * Retention: deletes up to `batchSize` finished deliveries (with their attempts) created

@@ -238,6 +238,39 @@ for (const backend of BACKENDS) {
       assert.equal((await claim(store, T0 + 200)).length, 0);
     });
 
+    test('retention prunes old finished deliveries, their attempts and unreferenced events; never pending ones', async (t) => {
+      const store = await setup(t);
+      const w = webhook();
+      await store.insertWebhook(w, null);
+      await store.ingest('acc_1', [event('old-done'), event('old-pending')], T0);
+      await store.ingest('acc_1', [event('new-done')], T0 + 10_000);
+      const claimed = await claim(store, T0 + 10_000);
+      const done = claimed.filter((c) => c.delivery.eventId !== 'old-pending');
+      await store.recordAttempts(done.map((c) => record(c, 'succeeded', T0 + 10_000)));
+      // acc_2 has no webhooks: its event has no delivery at all.
+      await store.ingest('acc_2', [event('old-unreferenced')], T0);
+
+      let removed = 0;
+      for (;;) {
+        const batch = await store.pruneBefore(T0 + 5_000, 1);
+        removed += batch;
+        if (batch < 1) break;
+      }
+      assert.equal(removed, 3, 'one delivery and two events, a row per batch');
+      const left = await store.listDeliveries('acc_1', {}, { before: null, limit: 10 });
+      assert.deepEqual(left.map((d) => d.eventId).sort(), ['new-done', 'old-pending']);
+      const oldDone = done.find((c) => c.delivery.eventId === 'old-done');
+      assert.ok(oldDone);
+      assert.deepEqual(await store.listAttempts(oldDone.delivery.id), [], 'its attempts went with it');
+      assert.deepEqual(
+        (await store.getEvents('acc_1', ['old-done', 'old-pending', 'new-done', 'old-unreferenced'])).map(
+          (e) => e.id,
+        ),
+        ['old-pending', 'new-done'],
+        'events a pending delivery needs stay',
+      );
+    });
+
     test('retry and recover re-queue with one more attempt', async (t) => {
       const store = await setup(t, 1);
       const w = webhook();

@@ -665,9 +665,13 @@ export class SqliteStore implements Store {
   }
 
   async getEvents(accountId: string, ids: readonly string[]): Promise<StoredEvent[]> {
-    return this.#sql('SELECT * FROM events WHERE account_id = ? AND id IN (SELECT value FROM json_each(?))')
+    const found = this.#sql(
+      'SELECT * FROM events WHERE account_id = ? AND id IN (SELECT value FROM json_each(?))',
+    )
       .all(accountId, JSON.stringify(ids))
       .map(toEvent);
+    const byId = new Map(found.map((event) => [event.id, event]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   async pruneBefore(cutoff: number, batchSize: number): Promise<number> {
