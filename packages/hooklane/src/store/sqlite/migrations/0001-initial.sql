@@ -83,9 +83,10 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
 CREATE INDEX deliveries_queue ON deliveries (webhook_id, next_attempt_at, id) WHERE status = 'pending';
 -- In flight: leased rows, counted per webhook against its cap (leases reset to 0 when done).
-CREATE INDEX deliveries_leased ON deliveries (webhook_id) WHERE lease_until > 0;
+CREATE INDEX deliveries_leased ON deliveries (webhook_id) WHERE lease_until > 0 AND status = 'pending';
 CREATE INDEX deliveries_account ON deliveries (account_id, id);
-CREATE INDEX deliveries_webhook ON deliveries (webhook_id, status, created_at);
+-- Per webhook by time (lists, recover). Not keyed by status: the claim's ordered seek must use deliveries_queue.
+CREATE INDEX deliveries_webhook ON deliveries (webhook_id, created_at);
 CREATE INDEX deliveries_created ON deliveries (created_at);
 CREATE INDEX deliveries_event ON deliveries (account_id, event_id);
 -- A usetiful batch still collecting events: pending, never attempted.
