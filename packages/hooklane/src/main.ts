@@ -153,12 +153,6 @@ export async function startHooklane(config: Config, options: { logger?: Logger }
     const running = engine;
     unsubscribe = bus.onWork(() => running.notify());
     engine.start();
-    const closeSender = sender.close;
-    const stopEngine = running.stop.bind(running);
-    running.stop = async (graceMs: number) => {
-      await stopEngine(graceMs);
-      await closeSender();
-    };
   }
 
   // Across processes, the store announces new work and ingested events.

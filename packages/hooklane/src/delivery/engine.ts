@@ -69,13 +69,10 @@ export class DeliveryEngine {
     this.#wake?.();
   }
 
-  get inFlight(): number {
-    return this.#inFlightTotal;
-  }
-
   /**
    * Stops claiming, lets in-flight requests finish for up to `graceMs`, then aborts the
-   * rest and gives their claims back unrecorded (they are sent again: at-least-once).
+   * rest and gives their claims back unrecorded (they are sent again: at-least-once), and
+   * closes the sender's connections.
    */
   async stop(graceMs: number): Promise<void> {
     this.#stopping = true;
@@ -92,6 +89,7 @@ export class DeliveryEngine {
     await this.#flushing;
     await this.#flushResults();
     await this.#deps.store.releaseClaims([...this.#claimed]);
+    await this.#deps.sender.close();
   }
 
   async #run(): Promise<void> {

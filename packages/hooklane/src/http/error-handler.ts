@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CATALOGUE, type ErrorCode, HooklaneError } from '../core/errors.ts';
+import { StoreUnavailableError } from '../store/store.ts';
 
 /** Fastify's own errors that a client causes, mapped to our catalogue. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -62,10 +63,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
         return send(reply, new HooklaneError('validation_failed', error.message));
       }
-      if (
-        error.code === 'ERR_STORE_UNAVAILABLE' ||
-        /ECONNREFUSED|Connection terminated|database system is/i.test(error.message)
-      ) {
+      if (raw instanceof StoreUnavailableError) {
         return send(reply, new HooklaneError('unavailable'));
       }
       request.log.error({ err: error }, 'unhandled error');

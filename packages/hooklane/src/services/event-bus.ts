@@ -25,9 +25,9 @@ export class EventBus {
     return () => this.#emitter.off('work', listener);
   }
 
-  /** Ingest calls this after a commit. */
-  ingested(accountId: string, events: readonly StoredEvent[]): void {
-    if (this.#localEvents) this.deliver(accountId, events);
+  /** Ingest calls this after a commit; `events` is only built when this process has listeners to hand them to. */
+  ingested(accountId: string, events: () => readonly StoredEvent[]): void {
+    if (this.#localEvents && this.hasListeners(accountId)) this.deliver(accountId, events());
   }
 
   hasListeners(accountId: string): boolean {

@@ -72,8 +72,7 @@ export function createIngestService({ store, config, metrics, bus, now }: Servic
       const outcome = await store.ingest(accountId, events, at);
       metrics.eventsIngested.inc(outcome.inserted);
       if (outcome.deliveriesCreated > 0) bus.workAvailable();
-      bus.ingested(
-        accountId,
+      bus.ingested(accountId, () =>
         events.map((event): StoredEvent => ({ ...event, accountId, ingestedAt: at })),
       );
       return { ids: events.map((event) => event.id) };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { contentIdOf, findEventType, recognise } from '../core/catalog.ts';
+import { contentIdOf, findEventType } from '../core/catalog.ts';
 import { HooklaneError, notFound } from '../core/errors.ts';
 import { finaliseEvent } from '../core/event-envelope.ts';
 import { ID_PREFIX, newId } from '../core/ids.ts';
@@ -185,15 +185,14 @@ export function createWebhookService(ctx: ServiceContext) {
         timestamp: at,
       };
       const final = finaliseEvent(sample, accountId, at, randomUUID);
-      const recognised = recognise(sample as { name: string });
       const delivery = await store.insertTestDelivery(
         webhook,
         {
           id: final.id,
           name: String(sample.name),
-          typeId: recognised?.id ?? type.id,
+          typeId: type.id,
           userId: String(sample.user_id),
-          contentId: contentIdOf(recognised ?? type, sample),
+          contentId: contentIdOf(type, sample),
           occurredAt: final.occurredAt,
           body: final.body,
         },
