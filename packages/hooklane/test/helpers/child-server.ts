@@ -86,32 +86,7 @@ export async function startChildServer(
   const spawned = spawnServer(childEnv(dataDir, rootKey, options.env));
   const { child, exited } = spawned;
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const url = await new Promise<string>((resolve, reject) => {
-    const check = () => {
-      const match = /Hooklane listening on (\S+)/.exec(spawned.stdout());
-      if (match?.[1]) {
-        cleanup();
-        resolve(match[1]);
-      }
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start within ${timeoutMs} ms; stderr: ${spawned.stderr()}`));
-    }, timeoutMs);
-    const onExit = (code: number | null, signal: string | null) => {
-      cleanup();
-      reject(new Error(`server exited (${code ?? signal}) before listening; stderr: ${spawned.stderr()}`));
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      child.stdout?.off('data', check);
-      child.off('exit', onExit);
-    };
-    child.stdout?.on('data', check);
-    child.once('exit', onExit);
-    check();
-  });
+  const [, url = ''] = await waitForLine(spawned, /Hooklane listening on (\S+)/, 'server', timeoutMs);
 
   const api: ChildServer['api'] = (method, path, opts = {}) =>
     callApi(url, rootKey, method, path, { ...opts, timeoutMs: 10_000 });
@@ -164,21 +139,44 @@ export async function startChildWorker(
   const spawned = spawnServer(childEnv(dataDir, rootKey, { ...options.env, HOOKLANE_ROLE: 'worker' }));
   const { child, exited } = spawned;
   const timeoutMs = options.timeoutMs ?? 15_000;
-  await new Promise<void>((resolve, reject) => {
+  await waitForLine(spawned, /Hooklane worker running/, 'worker', timeoutMs);
+  return {
+    pid: child.pid ?? 0,
+    process: child,
+    stdout: spawned.stdout,
+    stderr: spawned.stderr,
+    exited,
+    alive: () => child.exitCode === null && child.signalCode === null,
+  };
+}
+
+/**
+ * Resolves with the match once the child's stdout shows `pattern`; kills it and rejects
+ * (with its stderr) when it exits first or `timeoutMs` passes.
+ */
+function waitForLine(
+  spawned: ReturnType<typeof spawnServer>,
+  pattern: RegExp,
+  what: string,
+  timeoutMs: number,
+): Promise<RegExpExecArray> {
+  const { child } = spawned;
+  return new Promise((resolve, reject) => {
     const check = () => {
-      if (/Hooklane worker running/.test(spawned.stdout())) {
+      const match = pattern.exec(spawned.stdout());
+      if (match) {
         cleanup();
-        resolve();
+        resolve(match);
       }
     };
     const timer = setTimeout(() => {
       cleanup();
       child.kill('SIGKILL');
-      reject(new Error(`worker did not start within ${timeoutMs} ms; stderr: ${spawned.stderr()}`));
+      reject(new Error(`${what} did not start within ${timeoutMs} ms; stderr: ${spawned.stderr()}`));
     }, timeoutMs);
     const onExit = (code: number | null, signal: string | null) => {
       cleanup();
-      reject(new Error(`worker exited (${code ?? signal}) before running; stderr: ${spawned.stderr()}`));
+      reject(new Error(`${what} exited (${code ?? signal}) before starting; stderr: ${spawned.stderr()}`));
     };
     const cleanup = () => {
       clearTimeout(timer);
@@ -189,12 +187,4 @@ export async function startChildWorker(
     child.once('exit', onExit);
     check();
   });
-  return {
-    pid: child.pid ?? 0,
-    process: child,
-    stdout: spawned.stdout,
-    stderr: spawned.stderr,
-    exited,
-    alive: () => child.exitCode === null && child.signalCode === null,
-  };
 }
