@@ -351,6 +351,27 @@ for (const backend of BACKENDS) {
       assert.equal((await store.getWebhook('acc_1', w.id))?.signed, false);
     });
 
+    test('resealing rewrites only the secrets the function reseals', async (t) => {
+      const store = await setup(t);
+      const a = webhook({ signed: true });
+      const b = webhook({ signed: true });
+      await store.insertWebhook(a, { sealed: 'k1:a', createdAt: T0, expiresAt: null });
+      await store.insertWebhook(b, { sealed: 'k2:b', createdAt: T0, expiresAt: null });
+      const count = await store.resealSecrets((sealed) =>
+        sealed.startsWith('k1:') ? `k2:${sealed.slice(3)}` : null,
+      );
+      assert.equal(count, 1);
+      assert.deepEqual(
+        (await store.listSecrets(a.id, T0)).map((s) => s.sealed),
+        ['k2:a'],
+      );
+      assert.deepEqual(
+        (await store.listSecrets(b.id, T0)).map((s) => s.sealed),
+        ['k2:b'],
+      );
+      assert.equal(await store.resealSecrets(() => null), 0);
+    });
+
     test('pages walk deliveries newest first without gaps', async (t) => {
       const store = await setup(t);
       await store.insertWebhook(webhook(), null);

@@ -31,7 +31,8 @@ import type {
   Page,
   Store,
 } from '../store.ts';
-import { dueOfWebhookSql, leasedPerWebhookSql, leaseSql, webhooksWithPendingSql } from './claim-due.ts';
+import { deliveriesByIdSql, dueOfWebhookSql, webhooksWithPendingSql } from './claim-due.ts';
+import { Leases } from './leases.ts';
 import { migrateSqlite } from './migrate.ts';
 import { openDatabase } from './open-database.ts';
 
@@ -65,6 +66,7 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #deliveryAttempts: number;
   readonly #statements = new Map<string, StatementSync>();
+  readonly #leases = new Leases();
   #ingestQueue: IngestRequest[] = [];
   #flushScheduled = false;
 
@@ -74,13 +76,12 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Opens (or creates) the store, migrates it and takes back the claims of a previous
-   * owner: holding the file's exclusive lock proves that owner is gone.
+   * Opens (or creates) the store and migrates it. A previous owner's claims died with it
+   * (they were in its memory): holding the file's exclusive lock proves that owner is gone.
    */
   static open(options: SqliteStoreOptions): SqliteStore {
     const store = new SqliteStore(openDatabase(options.path), options);
     migrateSqlite(store.#db);
-    store.#db.exec('UPDATE deliveries SET lease_until = 0 WHERE lease_until > 0');
     return store;
   }
 
@@ -94,9 +95,9 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Runs engine bookkeeping (leases, attempt results, pruning) without its own fsync. In WAL
-   * mode such a commit is durable once any later FULL commit (every ingest) syncs the log;
-   * a crash before that loses only leases and results, whose deliveries are sent again:
+   * Runs engine bookkeeping (attempt results, pruning) without its own fsync. In WAL mode
+   * such a commit is durable once any later FULL commit (every ingest) syncs the log; a
+   * crash before that loses only results, whose deliveries are sent again:
    * at-least-once holds, and the engine does not pay an fsync per finished request.
    */
   #relaxed<T>(work: () => T): T {
@@ -217,11 +218,12 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** Fails a webhook's pending deliveries, except those in flight (their results decide). */
   #failPending(webhookId: string, reason: string, now: number): void {
     this.#sql(
       `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ?, updated_at = ?
-       WHERE webhook_id = ? AND status = 'pending' AND lease_until <= ?`,
-    ).run(reason, now, webhookId, now);
+       WHERE webhook_id = ? AND status = 'pending' AND id NOT IN (SELECT value FROM json_each(?))`,
+    ).run(reason, now, webhookId, JSON.stringify(this.#leases.ofWebhook(webhookId, now)));
   }
 
   async deleteWebhook(accountId: string, id: string, now: number): Promise<boolean> {
@@ -373,10 +375,11 @@ export class SqliteStore implements Store {
       `SELECT d.id, (SELECT COUNT(*) FROM delivery_batch_events b WHERE b.delivery_id = d.id) AS size
        FROM deliveries d
        WHERE d.webhook_id = ? AND d.batch_user_id = ? AND d.status = 'pending' AND d.attempt_count = 0
-         AND d.next_attempt_at > ? AND d.lease_until <= ?
+         AND d.next_attempt_at > ?
        ORDER BY d.id DESC LIMIT 1`,
-    ).get(webhook.id, event.userId, now, now);
-    if (!open || Number(open.size) >= MAX_BATCH_EVENTS) return false;
+    ).get(webhook.id, event.userId, now);
+    if (!open || Number(open.size) >= MAX_BATCH_EVENTS || this.#leases.held(String(open.id), now))
+      return false;
     this.#insertBatchEvent(String(open.id), Number(open.size), webhook.accountId, event.id);
     return true;
   }
@@ -431,27 +434,32 @@ export class SqliteStore implements Store {
 
   #claimDue(request: ClaimRequest): ClaimedDelivery[] {
     const { now, perWebhookCap } = request;
-    const leased = new Map(
-      this.#sql(leasedPerWebhookSql)
-        .all(now)
-        .map((row) => [String(row.webhook_id), Number(row.n)]),
-    );
+    const held = this.#leases.byWebhook(now);
     const due: { id: string; at: number }[] = [];
     for (const row of this.#sql(webhooksWithPendingSql).all()) {
       const webhookId = String(row.webhook_id);
-      const free = Math.min(perWebhookCap - (leased.get(webhookId) ?? 0), request.limit);
+      const mine = held.get(webhookId);
+      const inFlight = mine?.size ?? 0;
+      const free = Math.min(perWebhookCap - inFlight, request.limit);
       if (free <= 0) continue;
-      for (const candidate of this.#sql(dueOfWebhookSql).all(webhookId, now, now, free)) {
-        due.push({ id: String(candidate.id), at: Number(candidate.next_attempt_at) });
+      // Held deliveries are still pending (and usually the oldest): read past them.
+      let taken = 0;
+      for (const candidate of this.#sql(dueOfWebhookSql).all(webhookId, now, free + inFlight)) {
+        const id = String(candidate.id);
+        if (mine?.has(id)) continue;
+        due.push({ id, at: Number(candidate.next_attempt_at) });
+        if (++taken === free) break;
       }
     }
     if (due.length === 0) return [];
     due.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
     const ids = due.slice(0, request.limit).map((item) => item.id);
-    const deliveries = this.#sql(leaseSql)
-      .all(now + request.leaseMs, JSON.stringify(ids))
+    const deliveries = this.#sql(deliveriesByIdSql)
+      .all(JSON.stringify(ids))
       .map(toDelivery)
       .sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || (a.id < b.id ? -1 : 1));
+    for (const delivery of deliveries)
+      this.#leases.take(delivery.id, delivery.webhookId, now + request.leaseMs);
     const webhooks = new Map<string, { webhook: Webhook; secrets: StoredSecret[] } | null>();
     const claimed: ClaimedDelivery[] = [];
     for (const delivery of deliveries) {
@@ -465,9 +473,10 @@ export class SqliteStore implements Store {
       }
       if (entry === null) {
         // The webhook vanished under a claimed delivery: nothing can be sent.
-        this.#sql(
-          `UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_until = 0 WHERE id = ?`,
-        ).run(delivery.id);
+        this.#sql(`UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL WHERE id = ?`).run(
+          delivery.id,
+        );
+        this.#leases.release(delivery.id);
         continue;
       }
       claimed.push({ delivery, webhook: entry.webhook, secrets: entry.secrets, events: [] });
@@ -482,6 +491,7 @@ export class SqliteStore implements Store {
         for (const result of results) this.#recordAttempt(result);
       }),
     );
+    for (const result of results) this.#leases.release(result.attempt.deliveryId);
   }
 
   #recordAttempt({ attempt, verdict, nextAttemptAt, disableIfFailingSince }: AttemptRecord): void {
@@ -516,7 +526,7 @@ export class SqliteStore implements Store {
     else if (status === 'pending' && Number(current?.enabled) !== 1) status = 'failed';
     this.#sql(
       `UPDATE deliveries SET status = ?, attempt_count = ?, attempts_left = MAX(attempts_left - 1, 0),
-         next_attempt_at = ?, lease_until = 0, last_status = ?, last_error = ?, updated_at = ?
+         next_attempt_at = ?, last_status = ?, last_error = ?, updated_at = ?
        WHERE id = ?`,
     ).run(
       status,
@@ -548,19 +558,18 @@ export class SqliteStore implements Store {
   }
 
   async releaseClaims(deliveryIds: readonly string[]): Promise<void> {
-    if (deliveryIds.length === 0) return;
-    // Shutdown: this one is synced, so the next process finds the claims free at once.
-    this.#sql('UPDATE deliveries SET lease_until = 0 WHERE id IN (SELECT value FROM json_each(?))').run(
-      JSON.stringify(deliveryIds),
-    );
+    for (const id of deliveryIds) this.#leases.release(id);
   }
 
   async nextDueAt(now: number): Promise<number | null> {
-    const row = this.#sql(
-      `SELECT next_attempt_at FROM deliveries WHERE status = 'pending' AND lease_until <= ?
-       ORDER BY next_attempt_at LIMIT 1`,
-    ).get(now);
-    return row ? Number(row.next_attempt_at) : null;
+    // The first due row nobody holds: at most every held one comes before it.
+    for (const row of this.#sql(
+      `SELECT id, next_attempt_at FROM deliveries WHERE status = 'pending'
+       ORDER BY next_attempt_at, id LIMIT ?`,
+    ).all(this.#leases.size + 1)) {
+      if (!this.#leases.held(String(row.id), now)) return Number(row.next_attempt_at);
+    }
+    return null;
   }
 
   // The operator's view
@@ -642,11 +651,13 @@ export class SqliteStore implements Store {
   }
 
   async retryDelivery(accountId: string, id: string, now: number): Promise<Delivery | null> {
+    // An attempt in flight decides for itself.
+    if (this.#leases.held(id, now)) return this.getDelivery(accountId, id);
     const row = this.#sql(
       `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?,
          attempts_left = CASE WHEN status = 'pending' THEN MAX(attempts_left, 1) ELSE 1 END
-       WHERE account_id = ? AND id = ? AND lease_until <= ? RETURNING *`,
-    ).get(now, now, accountId, id, now);
+       WHERE account_id = ? AND id = ? RETURNING *`,
+    ).get(now, now, accountId, id);
     return row ? toDelivery(row) : this.getDelivery(accountId, id);
   }
 
