@@ -27,6 +27,7 @@ export interface Config {
   readonly logLevel: string;
   readonly metricsToken: string | null;
   readonly maxBodyBytes: number;
+  readonly maxBodyBytesInFlight: number;
   readonly maxEventBytes: number;
   readonly maxResponseBodyBytes: number;
   readonly claimBatchSize: number;
@@ -122,6 +123,12 @@ export const SETTINGS: readonly Setting[] = [
     name: 'HOOKLANE_MAX_BODY_BYTES',
     default: '1048576',
     description: 'Largest API request body (413 beyond).',
+  },
+  {
+    name: 'HOOKLANE_MAX_BODY_BYTES_IN_FLIGHT',
+    default: '16777216',
+    description:
+      'Request bodies read and processed at once, in bytes; a request beyond gets 503 `overloaded` with Retry-After (keeps memory bounded).',
   },
   {
     name: 'HOOKLANE_MAX_EVENT_BYTES',
@@ -290,6 +297,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     logLevel,
     metricsToken: optional('HOOKLANE_METRICS_TOKEN'),
     maxBodyBytes: int('HOOKLANE_MAX_BODY_BYTES', 1_048_576, 1024, 104_857_600),
+    maxBodyBytesInFlight: int('HOOKLANE_MAX_BODY_BYTES_IN_FLIGHT', 16_777_216, 1024, 1_073_741_824),
     maxEventBytes: int('HOOKLANE_MAX_EVENT_BYTES', 262_144, 256, 104_857_600),
     maxResponseBodyBytes: int('HOOKLANE_MAX_RESPONSE_BYTES', 65_536, 0, 10_485_760),
     claimBatchSize: int('HOOKLANE_CLAIM_BATCH', 100, 1, 10_000),

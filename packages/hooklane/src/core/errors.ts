@@ -18,6 +18,7 @@ export const ERROR_CATALOGUE = {
   unsupported_media_type: { status: 415, message: 'Send JSON with Content-Type: application/json.' },
   invalid_event: { status: 422, message: 'An event is invalid.' },
   unavailable: { status: 503, message: 'The service is temporarily unavailable; retry shortly.' },
+  overloaded: { status: 503, message: 'The server is busy with other requests; retry shortly.' },
   internal: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

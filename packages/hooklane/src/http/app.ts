@@ -11,6 +11,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { Authenticate } from '../services/auth.ts';
 import { installAuth } from './auth.ts';
+import { installBodyBudget } from './body-budget.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
@@ -82,6 +83,7 @@ export async function buildApp(
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   installErrorHandler(app);
+  installBodyBudget(app, deps.config.maxBodyBytesInFlight, deps.config.maxBodyBytes);
   installAuth(app, deps.authenticate, deps.store);
   operationRoutes(app, deps);
   accountRoutes(app, deps);

@@ -19,6 +19,8 @@ function send(reply: FastifyReply, error: HooklaneError) {
       ...(error.details === undefined ? {} : { details: error.details }),
     },
   };
+  // 503s are temporary by definition: tell clients when to come back.
+  if (error.status === 503) reply.header('retry-after', '1');
   return reply.code(error.status).type('application/json').send(body);
 }
 
