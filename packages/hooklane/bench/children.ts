@@ -60,9 +60,17 @@ function track(child: ChildProcess, name: string): Child {
   };
 }
 
-/** `node <script>` without IPC (how an operator starts Hooklane). */
-export function spawnNode(script: string, env: Record<string, string>, name: string): Child {
-  return track(spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] }), name);
+/** `node [nodeArgs] <script>` without IPC (how an operator starts Hooklane). */
+export function spawnNode(
+  script: string,
+  env: Record<string, string>,
+  name: string,
+  nodeArgs: readonly string[] = [],
+): Child {
+  return track(
+    spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', 'pipe', 'pipe'] }),
+    name,
+  );
 }
 
 /** `node <script>` with an IPC channel; the child exits when the channel closes. */

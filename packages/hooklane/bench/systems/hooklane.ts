@@ -1,12 +1,21 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Child, spawnNode, waitForLine } from '../children.ts';
 import type { IngestTarget } from '../load.ts';
 import type { Target } from './types.ts';
 
-/** How each Hooklane system starts its processes: `node src/start.ts`, as an operator would. */
+/** How each Hooklane system starts its processes: as `npm start` does, with its Node flags. */
 
 const START_SCRIPT = fileURLToPath(new URL('../../src/start.ts', import.meta.url));
+
+/** The Node flags of the package's `start` script (the heap sizes an operator runs with). */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return String(pkg.scripts.start)
+    .split(/\s+/)
+    .filter((part) => part.startsWith('--'));
+}
 
 export function newRootKey(): string {
   return `hlr_bench_${randomBytes(16).toString('hex')}`;
@@ -36,7 +45,7 @@ export async function startHooklaneProcess(
   env: Record<string, string>,
   name: string,
 ): Promise<{ child: Child; url: string | null }> {
-  const child = spawnNode(START_SCRIPT, env, name);
+  const child = spawnNode(START_SCRIPT, env, name, startFlags());
   if (env.HOOKLANE_ROLE === 'worker') {
     await waitForLine(child, /Hooklane worker running/, name);
     return { child, url: null };

@@ -26,7 +26,7 @@ export function openDatabase(path: string): DatabaseSync {
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA foreign_keys = ON');
-    db.exec('PRAGMA cache_size = -32000');
+    db.exec('PRAGMA cache_size = -8000');
     db.exec('PRAGMA wal_autocheckpoint = 10000');
     // Take the exclusive lock now rather than at the first write.
     db.exec('BEGIN IMMEDIATE');
