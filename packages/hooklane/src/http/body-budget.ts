@@ -1,8 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HooklaneError } from '../core/errors.ts';
 
-const reserved = new WeakMap<FastifyRequest, number>();
-
 /**
  * Bounds the request bodies being read, parsed and stored at once, so that memory stays
  * bounded however many clients send large batches together: a request that would take the
@@ -12,6 +10,7 @@ const reserved = new WeakMap<FastifyRequest, number>();
  * any body within the body limit can get through.
  */
 export function installBodyBudget(app: FastifyInstance, budgetBytes: number, maxBodyBytes: number): void {
+  const reserved = new WeakMap<FastifyRequest, number>();
   let inUse = 0;
   const release = (request: FastifyRequest) => {
     const bytes = reserved.get(request);

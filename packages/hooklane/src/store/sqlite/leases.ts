@@ -31,14 +31,6 @@ export class Leases {
     return result;
   }
 
-  /** Every live lease id of one webhook. */
-  ofWebhook(webhookId: string, now: number): string[] {
-    const ids: string[] = [];
-    for (const [id, lease] of this.#byId)
-      if (lease.webhookId === webhookId && lease.until > now) ids.push(id);
-    return ids;
-  }
-
   get size(): number {
     return this.#byId.size;
   }

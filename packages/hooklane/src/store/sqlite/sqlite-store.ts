@@ -223,7 +223,7 @@ export class SqliteStore implements Store {
     this.#sql(
       `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ?, updated_at = ?
        WHERE webhook_id = ? AND status = 'pending' AND id NOT IN (SELECT value FROM json_each(?))`,
-    ).run(reason, now, webhookId, JSON.stringify(this.#leases.ofWebhook(webhookId, now)));
+    ).run(reason, now, webhookId, JSON.stringify([...(this.#leases.byWebhook(now).get(webhookId) ?? [])]));
   }
 
   async deleteWebhook(accountId: string, id: string, now: number): Promise<boolean> {
