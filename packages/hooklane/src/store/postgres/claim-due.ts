@@ -1,47 +1,53 @@
 /**
- * The PostgreSQL queue claim, run by any number of workers at once. It never scans past a
- * saturated webhook's backlog: a loose index scan lists the webhooks that have pending
- * deliveries (one seek each), leased rows give each one's requests in flight across all
- * processes, and for each webhook with free slots a LATERAL seek takes its oldest due rows
- * up to those slots (`FOR UPDATE SKIP LOCKED`); the first `$4` in due order are leased.
- * An advisory transaction lock serialises claims (each takes a few milliseconds) so that
- * two workers never both take a webhook's last slot.
+ * The PostgreSQL queue claim, run by any number of workers at once: one call of the
+ * `hooklane_claim_due` function (migration 0002 holds it and explains the query), which
+ * takes the claim lock, leases up to `$4` due deliveries (at most `$3` in flight per
+ * webhook across all processes) until `$2`, and returns them. One statement, one round trip.
  */
-export const CLAIM_LOCK = 7_320_451_982;
+export const claimDueSql = 'SELECT * FROM hooklane_claim_due($1, $2, $3, $4)';
 
-export const claimDueSql = `
-WITH RECURSIVE hooks(webhook_id) AS (
-  (SELECT webhook_id FROM deliveries WHERE status = 'pending' ORDER BY webhook_id LIMIT 1)
-  UNION ALL
-  SELECT (SELECT d.webhook_id FROM deliveries d
-          WHERE d.status = 'pending' AND d.webhook_id > hooks.webhook_id
-          ORDER BY d.webhook_id LIMIT 1)
-  FROM hooks WHERE hooks.webhook_id IS NOT NULL
+/** The claimed deliveries' webhooks, each with its signing secrets (newest first) as JSON. */
+export const claimedWebhooksSql = `
+SELECT w.*, COALESCE((
+  SELECT json_agg(json_build_object('sealed', s.sealed, 'created_at', s.created_at, 'expires_at', s.expires_at)
+                  ORDER BY s.created_at DESC, s.seq DESC)
+  FROM webhook_secrets s WHERE s.webhook_id = w.id AND (s.expires_at IS NULL OR s.expires_at > $2)
+), '[]') AS secrets
+FROM webhooks w WHERE w.id = ANY($1)`;
+
+/**
+ * Finished attempts, in one statement: the attempts inserted, their deliveries settled
+ * (which ends their leases), the webhooks whose last attempt succeeded marked healthy.
+ * The webhook may have been deleted or disabled while the attempt was in flight: a
+ * cancelled delivery stays cancelled, and a disabled (or deleted) webhook gets no retry.
+ * Like a lease, a result needs no fsync of its own: one lost in a crash means a repeated send.
+ */
+export const recordAttemptsSql = `
+WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
+recorded AS (
+  INSERT INTO attempts (id, delivery_id, account_id, webhook_id, number, started_at, duration_ms, url,
+    request_headers, response_status, response_headers, response_body, error, next_attempt_at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::int[],
+    $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::bigint[])
 ),
-busy AS (
-  SELECT webhook_id, COUNT(*) AS n FROM deliveries
-  WHERE lease_until > 0 AND lease_until > $1 AND status = 'pending'
-  GROUP BY webhook_id
+settled AS (
+  UPDATE deliveries d SET
+    status = CASE
+      WHEN d.status = 'cancelled' THEN 'cancelled'
+      WHEN r.status = 'pending' AND NOT COALESCE((SELECT w.enabled FROM webhooks w WHERE w.id = d.webhook_id), false)
+        THEN 'failed'
+      ELSE r.status END,
+    next_attempt_at = CASE
+      WHEN d.status <> 'cancelled' AND r.status = 'pending'
+        AND COALESCE((SELECT w.enabled FROM webhooks w WHERE w.id = d.webhook_id), false)
+        THEN r.next_attempt_at END,
+    attempt_count = r.number, attempts_left = GREATEST(d.attempts_left - 1, 0),
+    lease_until = 0, last_status = r.last_status, last_error = r.last_error, updated_at = r.updated_at
+  FROM unnest($2::text[], $15::text[], $5::int[], $16::bigint[], $10::int[], $13::text[], $17::bigint[])
+    AS r(id, status, number, next_attempt_at, last_status, last_error, updated_at)
+  WHERE d.id = r.id
 ),
-candidates AS (
-  SELECT hooks.webhook_id, LEAST($3 - COALESCE(busy.n, 0), $4) AS free
-  FROM hooks LEFT JOIN busy ON busy.webhook_id = hooks.webhook_id
-  WHERE hooks.webhook_id IS NOT NULL AND $3 - COALESCE(busy.n, 0) > 0
-),
-due AS (
-  SELECT picked.id, picked.next_attempt_at
-  FROM candidates CROSS JOIN LATERAL (
-    SELECT d.id, d.next_attempt_at FROM deliveries d
-    WHERE d.webhook_id = candidates.webhook_id AND d.status = 'pending'
-      AND d.next_attempt_at <= $1 AND d.lease_until <= $1
-    ORDER BY d.next_attempt_at, d.id
-    LIMIT candidates.free
-    FOR UPDATE SKIP LOCKED
-  ) AS picked
-),
-chosen AS (
-  SELECT id FROM due ORDER BY next_attempt_at, id LIMIT $4
+healed AS (
+  UPDATE webhooks SET failing_since = NULL WHERE id = ANY($18::text[]) AND failing_since IS NOT NULL
 )
-UPDATE deliveries SET lease_until = $2
-FROM chosen WHERE deliveries.id = chosen.id
-RETURNING deliveries.*`;
+SELECT 1 FROM relaxed`;

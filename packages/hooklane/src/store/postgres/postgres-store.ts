@@ -33,7 +33,7 @@ import {
   type StoreNotifications,
   StoreUnavailableError,
 } from '../store.ts';
-import { CLAIM_LOCK, claimDueSql } from './claim-due.ts';
+import { claimDueSql, claimedWebhooksSql, recordAttemptsSql } from './claim-due.ts';
 import { migratePostgres } from './migrate.ts';
 
 export interface PostgresStoreOptions {
@@ -98,6 +98,7 @@ export class PostgresStore implements Store {
     });
     // An idle client losing its server must not crash the process; the pool replaces it.
     this.#pool.on('error', () => {});
+
     this.notifications = { subscribe: (handlers) => this.#subscribe(handlers) };
   }
 
@@ -108,6 +109,24 @@ export class PostgresStore implements Store {
   ) {
     try {
       return await on.query<R>(sql, params);
+    } catch (error) {
+      throw isUnavailable(error) ? new StoreUnavailableError(error) : error;
+    }
+  }
+
+  /**
+   * A hot query of the delivery engine as a named prepared statement: parsed and planned once
+   * per connection. Workers connect to PostgreSQL directly (docs/deployment.md), so this
+   * needs nothing of a connection pooler.
+   */
+  async #prepared<R extends QueryResultRow = QueryResultRow>(
+    name: string,
+    text: string,
+    values: unknown[],
+    on: Queryable = this.#pool,
+  ) {
+    try {
+      return await on.query<R>({ name, text, values });
     } catch (error) {
       throw isUnavailable(error) ? new StoreUnavailableError(error) : error;
     }
@@ -626,39 +645,29 @@ export class PostgresStore implements Store {
   }
 
   async #claimDue(request: ClaimRequest, leased: string[]): Promise<ClaimedDelivery[]> {
-    const rows = await this.#transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
-      const claimed = await client.query(claimDueSql, [
-        request.now,
-        request.now + request.leaseMs,
-        request.perWebhookCap,
-        request.limit,
-      ]);
-      // Known before COMMIT: a lost COMMIT reply may still have committed the lease.
-      for (const row of claimed.rows) leased.push(String(row.id));
-      return claimed.rows;
-    });
+    const { rows } = await this.#prepared('hooklane_claim_due', claimDueSql, [
+      request.now,
+      request.now + request.leaseMs,
+      request.perWebhookCap,
+      request.limit,
+    ]);
     if (rows.length === 0) return [];
+    for (const row of rows) leased.push(String(row.id));
     const deliveries = rows
       .map(toDelivery)
       .sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || (a.id < b.id ? -1 : 1));
     const webhookIds = [...new Set(deliveries.map((d) => d.webhookId))];
-    const [webhookRows, secretRows, events] = await Promise.all([
-      this.#query('SELECT * FROM webhooks WHERE id = ANY($1)', [webhookIds]),
-      this.#query(
-        `SELECT * FROM webhook_secrets WHERE webhook_id = ANY($1) AND (expires_at IS NULL OR expires_at > $2)
-         ORDER BY created_at DESC, seq DESC`,
-        [webhookIds, request.now],
-      ),
-      this.#eventsOfMany(deliveries),
+    const [webhookRows, events] = await Promise.all([
+      this.#prepared('hooklane_claimed_webhooks', claimedWebhooksSql, [webhookIds, request.now]),
+      this.#eventsOfMany(deliveries, { prepared: true }),
     ]);
     const webhooks = new Map(webhookRows.rows.map((row) => [String(row.id), toWebhook(row)]));
-    const secrets = new Map<string, StoredSecret[]>();
-    for (const row of secretRows.rows) {
-      const list = secrets.get(String(row.webhook_id)) ?? [];
-      list.push(toSecret(row));
-      secrets.set(String(row.webhook_id), list);
-    }
+    const secrets = new Map<string, StoredSecret[]>(
+      webhookRows.rows.map((row) => [
+        String(row.id),
+        (row.secrets as Record<string, unknown>[]).map(toSecret),
+      ]),
+    );
     const claimed: ClaimedDelivery[] = [];
     const orphans: string[] = [];
     for (const delivery of deliveries) {
@@ -685,16 +694,21 @@ export class PostgresStore implements Store {
   }
 
   /** The events of many deliveries in two queries, keyed by delivery id, in batch order. */
-  async #eventsOfMany(deliveries: readonly Delivery[]): Promise<Map<string, StoredEvent[]>> {
+  async #eventsOfMany(
+    deliveries: readonly Delivery[],
+    { prepared }: { prepared: boolean },
+  ): Promise<Map<string, StoredEvent[]>> {
     const result = new Map<string, StoredEvent[]>();
     const single = deliveries.filter((d) => d.batchUserId === null);
     const batched = deliveries.filter((d) => d.batchUserId !== null);
     if (single.length > 0) {
-      const { rows } = await this.#query(
-        `SELECT e.*, k.delivery_id FROM unnest($1::text[], $2::text[], $3::text[]) AS k(delivery_id, account_id, event_id)
-         JOIN events e ON e.account_id = k.account_id AND e.id = k.event_id`,
-        [single.map((d) => d.id), single.map((d) => d.accountId), single.map((d) => d.eventId)],
-      );
+      const sql = `SELECT e.*, k.delivery_id FROM unnest($1::text[], $2::text[], $3::text[]) AS k(delivery_id, account_id, event_id)
+         JOIN events e ON e.account_id = k.account_id AND e.id = k.event_id`;
+      const values = [single.map((d) => d.id), single.map((d) => d.accountId), single.map((d) => d.eventId)];
+      // Prepared for the delivery engine only: an API process may sit behind a transaction-mode pooler.
+      const { rows } = prepared
+        ? await this.#prepared('hooklane_events_of_deliveries', sql, values)
+        : await this.#query(sql, values);
       for (const row of rows) result.set(String(row.delivery_id), [toEvent(row)]);
     }
     if (batched.length > 0) {
@@ -716,81 +730,48 @@ export class PostgresStore implements Store {
   async recordAttempts(results: readonly AttemptRecord[]): Promise<void> {
     if (results.length === 0) return;
     const attempts = results.map((r) => r.attempt);
-    await this.#transaction(async (client) => {
-      await client.query(
-        `INSERT INTO attempts (id, delivery_id, account_id, webhook_id, number, started_at, duration_ms, url,
-           request_headers, response_status, response_headers, response_body, error, next_attempt_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::int[], $8::text[],
-           $9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::bigint[])`,
-        [
-          attempts.map((a) => a.id),
-          attempts.map((a) => a.deliveryId),
-          attempts.map((a) => a.accountId),
-          attempts.map((a) => a.webhookId),
-          attempts.map((a) => a.number),
-          attempts.map((a) => a.startedAt),
-          attempts.map((a) => a.durationMs),
-          attempts.map((a) => a.url),
-          attempts.map((a) => JSON.stringify(a.requestHeaders)),
-          attempts.map((a) => a.responseStatus),
-          attempts.map((a) => (a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders))),
-          attempts.map((a) => stripNul(a.responseBody)),
-          attempts.map((a) => a.error),
-          attempts.map((a) => a.nextAttemptAt),
-        ],
-      );
-      await client.query(
-        // The webhook may have been deleted or disabled while the attempt was in flight: a
-        // cancelled delivery stays cancelled, and a disabled (or deleted) webhook gets no retry.
-        `UPDATE deliveries d SET
-           status = CASE
-             WHEN d.status = 'cancelled' THEN 'cancelled'
-             WHEN r.status = 'pending' AND NOT COALESCE((SELECT w.enabled FROM webhooks w WHERE w.id = d.webhook_id), false)
-               THEN 'failed'
-             ELSE r.status END,
-           next_attempt_at = CASE
-             WHEN d.status <> 'cancelled' AND r.status = 'pending'
-               AND COALESCE((SELECT w.enabled FROM webhooks w WHERE w.id = d.webhook_id), false)
-               THEN r.next_attempt_at END,
-           attempt_count = r.number, attempts_left = GREATEST(d.attempts_left - 1, 0),
-           lease_until = 0, last_status = r.last_status, last_error = r.last_error, updated_at = r.updated_at
-         FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::int[], $6::text[], $7::bigint[])
-           AS r(id, status, number, next_attempt_at, last_status, last_error, updated_at)
-         WHERE d.id = r.id`,
-        [
-          attempts.map((a) => a.deliveryId),
-          results.map((r) =>
-            r.verdict === 'succeeded' ? 'succeeded' : r.verdict === 'retry' ? 'pending' : 'failed',
-          ),
-          attempts.map((a) => a.number),
-          results.map((r) => (r.verdict === 'retry' ? r.nextAttemptAt : null)),
-          attempts.map((a) => a.responseStatus),
-          attempts.map((a) => a.error),
-          attempts.map((a) => a.startedAt + a.durationMs),
-        ],
-      );
-      // A webhook's streak: the last outcome in this batch decides, as it would one by one.
-      const last = new Map<string, AttemptRecord>();
-      const firstFailure = new Map<string, number>();
-      for (const record of results) {
-        last.set(record.attempt.webhookId, record);
-        if (record.verdict !== 'succeeded') {
-          const known = firstFailure.get(record.attempt.webhookId);
-          firstFailure.set(
-            record.attempt.webhookId,
-            Math.min(known ?? record.attempt.startedAt, record.attempt.startedAt),
-          );
-        }
-      }
-      const healthy = [...last.values()]
-        .filter((r) => r.verdict === 'succeeded')
-        .map((r) => r.attempt.webhookId);
-      if (healthy.length > 0) {
-        await client.query(
-          'UPDATE webhooks SET failing_since = NULL WHERE id = ANY($1) AND failing_since IS NOT NULL',
-          [healthy],
+    // A webhook's streak: the last outcome in this batch decides, as it would one by one.
+    const last = new Map<string, AttemptRecord>();
+    const firstFailure = new Map<string, number>();
+    for (const record of results) {
+      last.set(record.attempt.webhookId, record);
+      if (record.verdict !== 'succeeded') {
+        const known = firstFailure.get(record.attempt.webhookId);
+        firstFailure.set(
+          record.attempt.webhookId,
+          Math.min(known ?? record.attempt.startedAt, record.attempt.startedAt),
         );
       }
+    }
+    const values = [
+      attempts.map((a) => a.id),
+      attempts.map((a) => a.deliveryId),
+      attempts.map((a) => a.accountId),
+      attempts.map((a) => a.webhookId),
+      attempts.map((a) => a.number),
+      attempts.map((a) => a.startedAt),
+      attempts.map((a) => a.durationMs),
+      attempts.map((a) => a.url),
+      attempts.map((a) => JSON.stringify(a.requestHeaders)),
+      attempts.map((a) => a.responseStatus),
+      attempts.map((a) => (a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders))),
+      attempts.map((a) => stripNul(a.responseBody)),
+      attempts.map((a) => a.error),
+      attempts.map((a) => a.nextAttemptAt),
+      results.map((r) =>
+        r.verdict === 'succeeded' ? 'succeeded' : r.verdict === 'retry' ? 'pending' : 'failed',
+      ),
+      results.map((r) => (r.verdict === 'retry' ? r.nextAttemptAt : null)),
+      attempts.map((a) => a.startedAt + a.durationMs),
+      [...last.values()].filter((r) => r.verdict === 'succeeded').map((r) => r.attempt.webhookId),
+    ];
+    if (firstFailure.size === 0) {
+      // The common case, every attempt a success: one statement, one round trip.
+      await this.#query(recordAttemptsSql, values);
+      return;
+    }
+    await this.#transaction(async (client) => {
+      await this.#query(recordAttemptsSql, values, client);
       for (const record of last.values()) {
         if (record.verdict === 'succeeded') continue;
         const webhookId = record.attempt.webhookId;
@@ -881,7 +862,7 @@ export class PostgresStore implements Store {
   }
 
   async eventsOfDelivery(delivery: Delivery): Promise<StoredEvent[]> {
-    return (await this.#eventsOfMany([delivery])).get(delivery.id) ?? [];
+    return (await this.#eventsOfMany([delivery], { prepared: false })).get(delivery.id) ?? [];
   }
 
   async retryDelivery(accountId: string, id: string, now: number): Promise<Delivery | null> {
