@@ -155,15 +155,20 @@ export async function startHooklane(config: Config, options: { logger?: Logger }
     engine.start();
   }
 
-  // Across processes, the store announces new work and ingested events.
+  // Across processes, the store announces new work and ingested events. Announced events
+  // load concurrently but reach the streams in the order they were announced.
+  let announced = Promise.resolve();
   const unlisten = store.notifications
     ? await store.notifications.subscribe({
         work: () => engine?.notify(),
         events: (accountId, ids) => {
           if (!bus.hasListeners(accountId)) return;
-          store.getEvents(accountId, ids).then(
-            (events) => bus.deliver(accountId, events),
-            (error: unknown) => logger.warn({ err: error }, 'could not load announced events'),
+          const loading = store.getEvents(accountId, ids);
+          announced = announced.then(() =>
+            loading.then(
+              (events) => bus.deliver(accountId, events),
+              (error: unknown) => logger.warn({ err: error }, 'could not load announced events'),
+            ),
           );
         },
       })

@@ -779,6 +779,27 @@ describe('webhooks, deliveries, keys and listen', () => {
       }
     });
 
+    test('a large batch reaches the stream whole and in order (notifications are chunked)', async () => {
+      const stream = await openStream();
+      try {
+        // 300 ids of 48 characters: more than one NOTIFY payload's worth on PostgreSQL.
+        const ids = Array.from({ length: 300 }, (_, i) => `listen-batch-${String(i).padStart(35, '0')}`);
+        ok(
+          await api(
+            'POST',
+            '/events',
+            ids.map((id) => ({ name: 'bulk_custom', user_id: 'u3', id })),
+          ),
+          202,
+        );
+        const received: string[] = [];
+        while (received.length < ids.length) received.push(String((await stream.nextEvent()).id));
+        assert.deepEqual(received, ids);
+      } finally {
+        await stream.close();
+      }
+    });
+
     test('?events= filters by type', async () => {
       const stream = await openStream('?events=flow_completed');
       try {

@@ -125,6 +125,27 @@ for (const backend of BACKENDS) {
       );
     });
 
+    test('the same event sent by concurrent requests is stored and delivered once', async (t) => {
+      const store = await setup(t);
+      await store.insertWebhook(webhook(), null);
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, () => store.ingest('acc_1', [event('same'), event(`other`)], T0)),
+      );
+      assert.equal(
+        outcomes.reduce((sum, o) => sum + o.inserted, 0),
+        2,
+      );
+      assert.equal(
+        outcomes.reduce((sum, o) => sum + o.deliveriesCreated, 0),
+        2,
+      );
+      assert.equal(
+        outcomes.reduce((sum, o) => sum + o.duplicates, 0),
+        38,
+      );
+      assert.equal((await store.listDeliveries('acc_1', {}, { before: null, limit: 50 })).length, 2);
+    });
+
     test('concurrent ingest calls all commit', async (t) => {
       const store = await setup(t);
       await store.insertWebhook(webhook(), null);
