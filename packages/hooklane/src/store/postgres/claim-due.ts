@@ -1,3 +1,5 @@
+// The delivery engine's statements on PostgreSQL: the claim, the lookups after it, the results.
+
 /**
  * The PostgreSQL queue claim, run by any number of workers at once: one call of the
  * `hooklane_claim_due` function (migration 0002 holds it and explains the query), which
