@@ -97,35 +97,24 @@ export class PostgresStore implements Store {
     });
     // An idle client losing its server must not crash the process; the pool replaces it.
     this.#pool.on('error', () => {});
-
     this.notifications = { subscribe: (handlers) => this.#subscribe(handlers) };
   }
 
+  /**
+   * `name`: a hot query of the delivery engine as a named prepared statement, parsed and
+   * planned once per connection. Workers connect to PostgreSQL directly
+   * (docs/deployment.md), so it needs nothing of a connection pooler.
+   */
   async #query<R extends QueryResultRow = QueryResultRow>(
     sql: string,
     params: unknown[] = [],
     on: Queryable = this.#pool,
+    name?: string,
   ) {
     try {
-      return await on.query<R>(sql, params);
-    } catch (error) {
-      throw isUnavailable(error) ? new StoreUnavailableError(error) : error;
-    }
-  }
-
-  /**
-   * A hot query of the delivery engine as a named prepared statement: parsed and planned once
-   * per connection. Workers connect to PostgreSQL directly (docs/deployment.md), so this
-   * needs nothing of a connection pooler.
-   */
-  async #prepared<R extends QueryResultRow = QueryResultRow>(
-    name: string,
-    text: string,
-    values: unknown[],
-    on: Queryable = this.#pool,
-  ) {
-    try {
-      return await on.query<R>({ name, text, values });
+      return await on.query<R>(
+        name === undefined ? { text: sql, values: params } : { name, text: sql, values: params },
+      );
     } catch (error) {
       throw isUnavailable(error) ? new StoreUnavailableError(error) : error;
     }
@@ -440,6 +429,21 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** The enabled webhooks of these accounts, by account. */
+  async #enabledWebhooksOf(accounts: readonly string[], on: Queryable): Promise<Map<string, Webhook[]>> {
+    const webhooksOf = new Map<string, Webhook[]>();
+    if (accounts.length === 0) return webhooksOf;
+    const found = await this.#query(
+      'SELECT * FROM webhooks WHERE account_id = ANY($1) AND enabled',
+      [accounts],
+      on,
+    );
+    for (const webhook of found.rows.map(toWebhook)) {
+      webhooksOf.set(webhook.accountId, [...(webhooksOf.get(webhook.accountId) ?? []), webhook]);
+    }
+    return webhooksOf;
+  }
+
   /**
    * The common ingest, in two round trips instead of seven: the accounts' webhooks, then
    * one statement that inserts the events, the deliveries of those that were new, and the
@@ -447,21 +451,24 @@ export class PostgresStore implements Store {
    * per user (usetiful windows need row locks): the transaction path does those.
    */
   async #ingestInOneStatement(batch: readonly PendingIngest[]): Promise<IngestOutcome[] | null> {
-    const accounts = [...new Set(batch.map((request) => request.accountId))];
-    const found = await this.#query('SELECT * FROM webhooks WHERE account_id = ANY($1) AND enabled', [
-      accounts,
-    ]);
-    const webhooksOf = new Map<string, Webhook[]>();
-    for (const webhook of found.rows.map(toWebhook)) {
-      if (isBatched(webhook)) return null;
-      webhooksOf.set(webhook.accountId, [...(webhooksOf.get(webhook.accountId) ?? []), webhook]);
-    }
+    const webhooksOf = await this.#enabledWebhooksOf(
+      [...new Set(batch.map((request) => request.accountId))],
+      this.#pool,
+    );
+    if ([...webhooksOf.values()].some((list) => list.some(isBatched))) return null;
     const now = batch[0]?.now ?? Date.now();
     // The first of repeated ids in the group is the one that may be new; the rest are duplicates.
     const seen = new Set<string>();
-    const events: { request: PendingIngest; event: NewEvent; first: boolean; deliveries: number }[] = [];
+    const events: {
+      index: number;
+      accountId: string;
+      event: NewEvent;
+      first: boolean;
+      deliveries: number;
+      now: number;
+    }[] = [];
     const planned: { id: string; webhook: Webhook; eventId: string }[] = [];
-    for (const request of batch) {
+    for (const [index, request] of batch.entries()) {
       for (const event of request.events) {
         const key = `${request.accountId}\u0000${event.id}`;
         const first = !seen.has(key);
@@ -473,18 +480,18 @@ export class PostgresStore implements Store {
             deliveries++;
           }
         }
-        events.push({ request, event, first, deliveries });
+        events.push({ index, accountId: request.accountId, event, first, deliveries, now: request.now });
       }
     }
     const { rows } = await this.#query<{ account_id: string; id: string }>(ingestSql, [
-      events.map((e) => e.request.accountId),
+      events.map((e) => e.accountId),
       events.map((e) => e.event.id),
       events.map((e) => e.event.name),
       events.map((e) => e.event.typeId),
       events.map((e) => e.event.userId),
       events.map((e) => e.event.contentId),
       events.map((e) => e.event.occurredAt),
-      events.map((e) => e.request.now),
+      events.map((e) => e.now),
       events.map((e) => e.event.body),
       planned.map((d) => d.id),
       planned.map((d) => d.webhook.accountId),
@@ -496,17 +503,20 @@ export class PostgresStore implements Store {
       now,
     ]);
     const fresh = new Set(rows.map((row) => `${row.account_id}\u0000${row.id}`));
-    return batch.map((request) => {
-      let inserted = 0;
-      let deliveriesCreated = 0;
-      for (const item of events) {
-        if (item.request !== request || !item.first) continue;
-        if (!fresh.has(`${request.accountId}\u0000${item.event.id}`)) continue;
-        inserted++;
-        deliveriesCreated += item.deliveries;
-      }
-      return { inserted, duplicates: request.events.length - inserted, deliveriesCreated };
-    });
+    const outcomes = batch.map((request) => ({
+      inserted: 0,
+      duplicates: request.events.length,
+      deliveriesCreated: 0,
+    }));
+    for (const item of events) {
+      if (!item.first || !fresh.has(`${item.accountId}\u0000${item.event.id}`)) continue;
+      const outcome = outcomes[item.index];
+      if (!outcome) continue;
+      outcome.inserted++;
+      outcome.duplicates--;
+      outcome.deliveriesCreated += item.deliveries;
+    }
+    return outcomes;
   }
 
   async #ingestMany(client: PoolClient, batch: readonly PendingIngest[]): Promise<IngestOutcome[]> {
@@ -530,15 +540,7 @@ export class PostgresStore implements Store {
     );
     const fresh = new Set(inserted.rows.map((row) => `${row.account_id}\u0000${row.id}`));
     const accounts = [...new Set(inserted.rows.map((row) => row.account_id))];
-    const webhooksOf = new Map<string, Webhook[]>();
-    if (accounts.length > 0) {
-      const found = await client.query('SELECT * FROM webhooks WHERE account_id = ANY($1) AND enabled', [
-        accounts,
-      ]);
-      for (const webhook of found.rows.map(toWebhook)) {
-        webhooksOf.set(webhook.accountId, [...(webhooksOf.get(webhook.accountId) ?? []), webhook]);
-      }
-    }
+    const webhooksOf = await this.#enabledWebhooksOf(accounts, client);
     const plain: { webhook: Webhook; eventId: string }[] = [];
     const announced = new Map<string, string[]>();
     let created = 0;
@@ -715,12 +717,12 @@ export class PostgresStore implements Store {
   }
 
   async #claimDue(request: ClaimRequest, leased: string[]): Promise<ClaimedDelivery[]> {
-    const { rows } = await this.#prepared('hooklane_claim_due', claimDueSql, [
-      request.now,
-      request.now + request.leaseMs,
-      request.perWebhookCap,
-      request.limit,
-    ]);
+    const { rows } = await this.#query(
+      claimDueSql,
+      [request.now, request.now + request.leaseMs, request.perWebhookCap, request.limit],
+      this.#pool,
+      'hooklane_claim_due',
+    );
     if (rows.length === 0) return [];
     for (const row of rows) leased.push(String(row.id));
     const deliveries = rows
@@ -728,7 +730,7 @@ export class PostgresStore implements Store {
       .sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || (a.id < b.id ? -1 : 1));
     const webhookIds = [...new Set(deliveries.map((d) => d.webhookId))];
     const [webhookRows, events] = await Promise.all([
-      this.#prepared('hooklane_claimed_webhooks', claimedWebhooksSql, [webhookIds, request.now]),
+      this.#query(claimedWebhooksSql, [webhookIds, request.now], this.#pool, 'hooklane_claimed_webhooks'),
       this.#eventsOfMany(deliveries, { prepared: true }),
     ]);
     const webhooks = new Map(webhookRows.rows.map((row) => [String(row.id), toWebhook(row)]));
@@ -776,9 +778,12 @@ export class PostgresStore implements Store {
          JOIN events e ON e.account_id = k.account_id AND e.id = k.event_id`;
       const values = [single.map((d) => d.id), single.map((d) => d.accountId), single.map((d) => d.eventId)];
       // Prepared for the delivery engine only: an API process may sit behind a transaction-mode pooler.
-      const { rows } = prepared
-        ? await this.#prepared('hooklane_events_of_deliveries', sql, values)
-        : await this.#query(sql, values);
+      const { rows } = await this.#query(
+        sql,
+        values,
+        this.#pool,
+        prepared ? 'hooklane_events_of_deliveries' : undefined,
+      );
       for (const row of rows) result.set(String(row.delivery_id), [toEvent(row)]);
     }
     if (batched.length > 0) {
