@@ -488,13 +488,17 @@ export class SqliteStore implements Store {
     if (results.length === 0) return;
     this.#relaxed(() =>
       this.#transaction(() => {
-        for (const result of results) this.#recordAttempt(result);
+        const healthy = new Set<string>();
+        for (const result of results) this.#recordAttempt(result, healthy);
       }),
     );
     for (const result of results) this.#leases.release(result.attempt.deliveryId);
   }
 
-  #recordAttempt({ attempt, verdict, nextAttemptAt, disableIfFailingSince }: AttemptRecord): void {
+  #recordAttempt(
+    { attempt, verdict, nextAttemptAt, disableIfFailingSince }: AttemptRecord,
+    healthy: Set<string>,
+  ): void {
     this.#sql(
       `INSERT INTO attempts (id, delivery_id, account_id, webhook_id, number, started_at, duration_ms, url,
          request_headers, response_status, response_headers, response_body, error, next_attempt_at)
@@ -516,33 +520,43 @@ export class SqliteStore implements Store {
       attempt.nextAttemptAt,
     );
     const now = attempt.startedAt + attempt.durationMs;
-    let status = verdict === 'succeeded' ? 'succeeded' : verdict === 'retry' ? 'pending' : 'failed';
     // The webhook may have been deleted or disabled while the attempt was in flight: a
     // cancelled delivery stays cancelled, and a disabled (or deleted) webhook gets no retry.
-    const current = this.#sql(
-      'SELECT d.status, w.enabled FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = ?',
-    ).get(attempt.deliveryId);
-    if (current?.status === 'cancelled') status = 'cancelled';
-    else if (status === 'pending' && Number(current?.enabled) !== 1) status = 'failed';
+    // Decided in the UPDATE itself, which reads the row anyway (a SELECT first cost more
+    // than the UPDATE and the INSERT together).
     this.#sql(
-      `UPDATE deliveries SET status = ?, attempt_count = ?, attempts_left = MAX(attempts_left - 1, 0),
-         next_attempt_at = ?, last_status = ?, last_error = ?, updated_at = ?
-       WHERE id = ?`,
+      `UPDATE deliveries SET
+         status = CASE
+           WHEN status = 'cancelled' THEN 'cancelled'
+           WHEN ?1 = 'pending' AND NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.id = deliveries.webhook_id AND w.enabled = 1)
+             THEN 'failed'
+           ELSE ?1 END,
+         next_attempt_at = CASE
+           WHEN status <> 'cancelled' AND ?1 = 'pending'
+             AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = deliveries.webhook_id AND w.enabled = 1)
+             THEN ?2 END,
+         attempt_count = ?3, attempts_left = MAX(attempts_left - 1, 0), last_status = ?4, last_error = ?5,
+         updated_at = ?6
+       WHERE id = ?7`,
     ).run(
-      status,
+      verdict === 'succeeded' ? 'succeeded' : verdict === 'retry' ? 'pending' : 'failed',
+      nextAttemptAt,
       attempt.number,
-      status === 'pending' ? nextAttemptAt : null,
       attempt.responseStatus,
       attempt.error,
       now,
       attempt.deliveryId,
     );
     if (verdict === 'succeeded') {
+      // Once per webhook and batch: after the first success its failing_since is NULL already.
+      if (healthy.has(attempt.webhookId)) return;
+      healthy.add(attempt.webhookId);
       this.#sql('UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL').run(
         attempt.webhookId,
       );
       return;
     }
+    healthy.delete(attempt.webhookId);
     this.#sql('UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL').run(
       attempt.startedAt,
       attempt.webhookId,
