@@ -67,6 +67,12 @@ export class SqliteStore implements Store {
   readonly #deliveryAttempts: number;
   readonly #statements = new Map<string, StatementSync>();
   readonly #leases = new Leases();
+  /**
+   * The webhooks claims send to, with their valid secrets, until `validUntil` (the first
+   * secret expiry). Every write to a webhook or its secrets goes through this store (one
+   * process owns the file), and each clears the cache.
+   */
+  readonly #sendable = new Map<string, { webhook: Webhook; secrets: StoredSecret[]; validUntil: number }>();
   #ingestQueue: IngestRequest[] = [];
   #flushScheduled = false;
 
@@ -182,6 +188,7 @@ export class SqliteStore implements Store {
   // Webhooks and secrets
 
   async insertWebhook(webhook: Webhook, secret: StoredSecret | null): Promise<void> {
+    this.#sendable.clear();
     this.#transaction(() => {
       this.#sql(
         `INSERT INTO webhooks (${WEBHOOK_COLUMNS}) VALUES (${WEBHOOK_COLUMNS.replace(/\w+/g, '?')})`,
@@ -208,6 +215,7 @@ export class SqliteStore implements Store {
   }
 
   async updateWebhook(webhook: Webhook, now: number): Promise<void> {
+    this.#sendable.clear();
     this.#transaction(() => {
       this.#sql(
         `UPDATE webhooks SET name = ?, url = ?, events = ?, content_ids = ?, format = ?, batch_window_ms = ?,
@@ -227,6 +235,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteWebhook(accountId: string, id: string, now: number): Promise<boolean> {
+    this.#sendable.clear();
     return this.#transaction(() => {
       const deleted = this.#sql('DELETE FROM webhooks WHERE account_id = ? AND id = ?').run(accountId, id);
       if (deleted.changes === 0) return false;
@@ -253,6 +262,7 @@ export class SqliteStore implements Store {
   }
 
   async resealSecrets(reseal: (sealed: string) => string | null): Promise<number> {
+    this.#sendable.clear();
     return this.#transaction(() => {
       let count = 0;
       for (const row of this.#sql('SELECT rowid, sealed FROM webhook_secrets').all()) {
@@ -271,6 +281,7 @@ export class SqliteStore implements Store {
     graceUntil: number,
     now: number,
   ): Promise<void> {
+    this.#sendable.clear();
     this.#transaction(() => {
       this.#sql(
         `UPDATE webhook_secrets SET expires_at = MIN(COALESCE(expires_at, ?), ?)
@@ -460,17 +471,9 @@ export class SqliteStore implements Store {
       .sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || (a.id < b.id ? -1 : 1));
     for (const delivery of deliveries)
       this.#leases.take(delivery.id, delivery.webhookId, now + request.leaseMs);
-    const webhooks = new Map<string, { webhook: Webhook; secrets: StoredSecret[] } | null>();
     const claimed: ClaimedDelivery[] = [];
     for (const delivery of deliveries) {
-      let entry = webhooks.get(delivery.webhookId);
-      if (entry === undefined) {
-        const row = this.#sql('SELECT * FROM webhooks WHERE id = ?').get(delivery.webhookId);
-        entry = row
-          ? { webhook: toWebhook(row), secrets: this.#secrets(delivery.webhookId, request.now) }
-          : null;
-        webhooks.set(delivery.webhookId, entry);
-      }
+      const entry = this.#sendableWebhook(delivery.webhookId, now);
       if (entry === null) {
         // The webhook vanished under a claimed delivery: nothing can be sent.
         this.#sql(`UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL WHERE id = ?`).run(
@@ -482,6 +485,18 @@ export class SqliteStore implements Store {
       claimed.push({ delivery, webhook: entry.webhook, secrets: entry.secrets, events: [] });
     }
     return this.#withEvents(claimed);
+  }
+
+  #sendableWebhook(id: string, now: number): { webhook: Webhook; secrets: StoredSecret[] } | null {
+    const cached = this.#sendable.get(id);
+    if (cached && cached.validUntil > now) return cached;
+    const row = this.#sql('SELECT * FROM webhooks WHERE id = ?').get(id);
+    if (!row) return null;
+    const secrets = this.#secrets(id, now);
+    const validUntil = Math.min(...secrets.map((secret) => secret.expiresAt ?? Number.POSITIVE_INFINITY));
+    const entry = { webhook: toWebhook(row), secrets, validUntil };
+    this.#sendable.set(id, entry);
+    return entry;
   }
 
   async recordAttempts(results: readonly AttemptRecord[]): Promise<void> {
@@ -551,12 +566,14 @@ export class SqliteStore implements Store {
       // Once per webhook and batch: after the first success its failing_since is NULL already.
       if (healthy.has(attempt.webhookId)) return;
       healthy.add(attempt.webhookId);
-      this.#sql('UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL').run(
-        attempt.webhookId,
-      );
+      const healed = this.#sql(
+        'UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL',
+      ).run(attempt.webhookId);
+      if (healed.changes > 0) this.#sendable.delete(attempt.webhookId);
       return;
     }
     healthy.delete(attempt.webhookId);
+    this.#sendable.delete(attempt.webhookId);
     this.#sql('UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL').run(
       attempt.startedAt,
       attempt.webhookId,
