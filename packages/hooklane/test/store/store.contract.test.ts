@@ -372,6 +372,36 @@ for (const backend of BACKENDS) {
       assert.equal((await store.getWebhook('acc_1', w.id))?.signed, false);
     });
 
+    test('claims carry the webhook and its secrets as they are now: after an edit, a rotation, a grace period', async (t) => {
+      const store = await setup(t);
+      const w = webhook({ signed: true });
+      await store.insertWebhook(w, { sealed: 'old', createdAt: T0, expiresAt: null });
+      const sendOne = async (id: string, at: number) => {
+        await store.ingest('acc_1', [event(id)], at);
+        const [claimed] = await claim(store, at);
+        assert.ok(claimed, `${id} is claimed`);
+        await store.recordAttempts([record(claimed, 'succeeded', at)]);
+        return { url: claimed.webhook.url, secrets: claimed.secrets.map((s) => s.sealed) };
+      };
+      assert.deepEqual(await sendOne('e1', T0), { url: w.url, secrets: ['old'] });
+      await store.updateWebhook({ ...w, url: 'http://127.0.0.1:9/moved' }, T0 + 1);
+      assert.deepEqual(await sendOne('e2', T0 + 2), { url: 'http://127.0.0.1:9/moved', secrets: ['old'] });
+      await store.replaceSecret(
+        w.id,
+        { sealed: 'new', createdAt: T0 + 3, expiresAt: null },
+        T0 + 100,
+        T0 + 3,
+      );
+      assert.deepEqual((await sendOne('e3', T0 + 4)).secrets, ['new', 'old'], 'both during the grace period');
+      assert.deepEqual(
+        (await sendOne('e4', T0 + 100)).secrets,
+        ['new'],
+        'the old one no more once it expired',
+      );
+      await store.resealSecrets((sealed) => `k2:${sealed}`);
+      assert.deepEqual((await sendOne('e5', T0 + 101)).secrets, ['k2:new'], 'resealed');
+    });
+
     test('resealing rewrites only the secrets the function reseals', async (t) => {
       const store = await setup(t);
       const a = webhook({ signed: true });
