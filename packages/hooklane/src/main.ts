@@ -7,16 +7,11 @@ import type { Config } from './config.ts';
 import { SecretBox } from './core/secrets.ts';
 import { DeliveryEngine } from './delivery/engine.ts';
 import { createSender } from './delivery/sender.ts';
-import { buildApp } from './http/app.ts';
 import { createMetrics } from './metrics.ts';
-import { createAccountService } from './services/accounts.ts';
-import { createAuthenticator, ensureRootKey } from './services/auth.ts';
+import { ensureRootKey } from './services/auth.ts';
 import type { ServiceContext } from './services/context.ts';
-import { createDeliveryService } from './services/deliveries.ts';
 import { EventBus } from './services/event-bus.ts';
-import { createIngestService } from './services/ingest.ts';
 import { startRetention } from './services/retention.ts';
-import { createWebhookService } from './services/webhooks.ts';
 import { PostgresStore } from './store/postgres/postgres-store.ts';
 import { SqliteStore } from './store/sqlite/sqlite-store.ts';
 import type { Store } from './store/store.ts';
@@ -187,20 +182,8 @@ export async function startHooklane(config: Config, options: { logger?: Logger }
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (config.role !== 'worker') {
-    app = await buildApp({
-      config,
-      store,
-      metrics,
-      bus,
-      logger,
-      authenticate: createAuthenticator(store, config.rootKey),
-      accounts: createAccountService(ctx),
-      webhooks: createWebhookService(ctx),
-      ingest: createIngestService(ctx),
-      deliveries: createDeliveryService(ctx),
-    });
-    const address = await app.listen({ host: config.host, port: config.port });
-    url = address.replace('[::1]', 'localhost');
+    const { serveApi } = await import('./http/serve.ts');
+    ({ app, url } = await serveApi(ctx));
   }
 
   let closing: Promise<void> | null = null;
