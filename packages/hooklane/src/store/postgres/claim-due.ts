@@ -2,20 +2,13 @@
 
 /**
  * The PostgreSQL queue claim, run by any number of workers at once: one call of the
- * `hooklane_claim_due` function (migration 0002 holds it and explains the query), which
- * takes the claim lock, leases up to `$4` due deliveries (at most `$3` in flight per
- * webhook across all processes) until `$2`, and returns them. One statement, one round trip.
+ * `hooklane_claim_due` function (migrations 0002 and 0003 hold it and explain the query),
+ * which takes the claim lock, leases up to `$4` due deliveries (at most `$3` in flight per
+ * webhook across all processes) until `$2`, and returns them with what sending needs: each
+ * one's event (`event_*`; batched deliveries load theirs apart) and, on the first row of each
+ * webhook, the webhook with its signing secrets (`webhook`: `{row, secrets}`). One round trip.
  */
 export const claimDueSql = 'SELECT * FROM hooklane_claim_due($1, $2, $3, $4)';
-
-/** The claimed deliveries' webhooks, each with its signing secrets (newest first) as JSON. */
-export const claimedWebhooksSql = `
-SELECT w.*, COALESCE((
-  SELECT json_agg(json_build_object('sealed', s.sealed, 'created_at', s.created_at, 'expires_at', s.expires_at)
-                  ORDER BY s.created_at DESC, s.seq DESC)
-  FROM webhook_secrets s WHERE s.webhook_id = w.id AND (s.expires_at IS NULL OR s.expires_at > $2)
-), '[]') AS secrets
-FROM webhooks w WHERE w.id = ANY($1)`;
 
 /**
  * Finished attempts, in one statement: the attempts inserted, their deliveries settled

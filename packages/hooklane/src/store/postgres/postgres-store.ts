@@ -33,7 +33,7 @@ import {
   type StoreNotifications,
   StoreUnavailableError,
 } from '../store.ts';
-import { claimDueSql, claimedWebhooksSql, recordAttemptsSql } from './claim-due.ts';
+import { claimDueSql, recordAttemptsSql } from './claim-due.ts';
 import { EVENTS_CHANNEL, ingestSql, WORK_CHANNEL } from './ingest-sql.ts';
 import { migratePostgres } from './migrate.ts';
 
@@ -725,21 +725,40 @@ export class PostgresStore implements Store {
     );
     if (rows.length === 0) return [];
     for (const row of rows) leased.push(String(row.id));
+    const webhooks = new Map<string, Webhook>();
+    const secrets = new Map<string, StoredSecret[]>();
+    const events = new Map<string, StoredEvent[]>();
+    for (const row of rows) {
+      const sendable = row.webhook as {
+        row: Record<string, unknown>;
+        secrets: Record<string, unknown>[];
+      } | null;
+      if (sendable) {
+        webhooks.set(String(row.webhook_id), toWebhook(sendable.row));
+        secrets.set(String(row.webhook_id), sendable.secrets.map(toSecret));
+      }
+      if (row.event_body !== null)
+        events.set(String(row.id), [
+          toEvent({
+            account_id: row.account_id,
+            id: row.event_id,
+            name: row.event_name,
+            type_id: row.event_type_id,
+            user_id: row.event_user_id,
+            content_id: row.event_content_id,
+            occurred_at: row.event_occurred_at,
+            ingested_at: row.event_ingested_at,
+            body: row.event_body,
+          }),
+        ]);
+    }
     const deliveries = rows
       .map(toDelivery)
       .sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || (a.id < b.id ? -1 : 1));
-    const webhookIds = [...new Set(deliveries.map((d) => d.webhookId))];
-    const [webhookRows, events] = await Promise.all([
-      this.#query(claimedWebhooksSql, [webhookIds, request.now], this.#pool, 'hooklane_claimed_webhooks'),
-      this.#eventsOfMany(deliveries, { prepared: true }),
-    ]);
-    const webhooks = new Map(webhookRows.rows.map((row) => [String(row.id), toWebhook(row)]));
-    const secrets = new Map<string, StoredSecret[]>(
-      webhookRows.rows.map((row) => [
-        String(row.id),
-        (row.secrets as Record<string, unknown>[]).map(toSecret),
-      ]),
-    );
+    const batched = deliveries.filter((d) => d.batchUserId !== null);
+    if (batched.length > 0) {
+      for (const [id, list] of await this.#eventsOfMany(batched, { prepared: true })) events.set(id, list);
+    }
     const claimed: ClaimedDelivery[] = [];
     const orphans: string[] = [];
     for (const delivery of deliveries) {

@@ -1,0 +1,91 @@
+// The PostgreSQL claim against a real database: what it returns must come from the snapshot
+// it claims with, taken after the claim lock, not from one taken before it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pg from 'pg';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { createTestDatabase, testDatabaseUrl } from '../helpers/postgres.ts';
+
+const CLAIM_LOCK = 7320451982;
+
+test('a delivery committed while a claim waits for the claim lock is claimed with its event and webhook', {
+  skip: testDatabaseUrl() === null ? 'TEST_DATABASE_URL is not set (SQLite-only run)' : false,
+}, async (t) => {
+  const database = await createTestDatabase();
+  const store = new PostgresStore({ connectionString: database.url, poolSize: 4, deliveryAttempts: 4 });
+  const holder = new pg.Client({ connectionString: database.url });
+  // In this order: the database is dropped with force, which would cut open connections.
+  t.after(async () => {
+    await holder.end().catch(() => {});
+    await store.close();
+    await database.drop();
+  });
+  await store.migrate();
+  await store.createAccount({ id: 'acc_1', name: 'a', createdAt: 1 });
+  await store.insertWebhook(
+    {
+      id: 'wh_1',
+      accountId: 'acc_1',
+      name: 'hook',
+      url: 'http://127.0.0.1:9/hook',
+      events: ['*'],
+      filters: { contentIds: null },
+      format: 'appcues',
+      batchWindowMs: 0,
+      headers: { 'x-extra': 'yes' },
+      enabled: true,
+      disabledReason: null,
+      failingSince: null,
+      signed: true,
+      createdAt: 1,
+      updatedAt: 1,
+    },
+    { sealed: 'sealed-secret', createdAt: 1, expiresAt: null },
+  );
+
+  // Another worker holds the claim lock: this claim's statement starts, then waits for it.
+  await holder.connect();
+  await holder.query('BEGIN');
+  await holder.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
+  const now = Date.now();
+  const claiming = store.claimDue({ now: now + 1, limit: 10, leaseMs: 30_000, perWebhookCap: 32 });
+  await waitForLockWaiter(holder);
+
+  // Meanwhile an event and its delivery commit; then the lock is released.
+  const body = '{"id":"ev_late","name":"custom"}';
+  await store.ingest(
+    'acc_1',
+    [{ id: 'ev_late', name: 'custom', typeId: null, userId: 'u1', contentId: null, occurredAt: now, body }],
+    now,
+  );
+  await holder.query('COMMIT');
+
+  const [claimed, ...rest] = await claiming;
+  assert.equal(rest.length, 0);
+  assert.ok(claimed, 'the delivery committed during the wait is claimed');
+  assert.deepEqual(
+    claimed.events.map((event) => event.body),
+    [body],
+    'with its event (read with the claim snapshot)',
+  );
+  assert.equal(claimed.webhook.id, 'wh_1');
+  assert.deepEqual(claimed.webhook.headers, { 'x-extra': 'yes' });
+  assert.deepEqual(
+    claimed.secrets.map((secret) => secret.sealed),
+    ['sealed-secret'],
+  );
+});
+
+/** Resolves once a session waits for an advisory lock in `holder`'s database. */
+async function waitForLockWaiter(holder: pg.Client): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const { rows } = await holder.query(
+      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (
+         SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    if (rows.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('no claim waited for the lock');
+}
