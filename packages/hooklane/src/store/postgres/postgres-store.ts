@@ -757,7 +757,7 @@ export class PostgresStore implements Store {
       .sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || (a.id < b.id ? -1 : 1));
     const batched = deliveries.filter((d) => d.batchUserId !== null);
     if (batched.length > 0) {
-      for (const [id, list] of await this.#eventsOfMany(batched, { prepared: true })) events.set(id, list);
+      for (const [id, list] of await this.#eventsOfMany(batched)) events.set(id, list);
     }
     const claimed: ClaimedDelivery[] = [];
     const orphans: string[] = [];
@@ -785,10 +785,7 @@ export class PostgresStore implements Store {
   }
 
   /** The events of many deliveries in two queries, keyed by delivery id, in batch order. */
-  async #eventsOfMany(
-    deliveries: readonly Delivery[],
-    { prepared }: { prepared: boolean },
-  ): Promise<Map<string, StoredEvent[]>> {
+  async #eventsOfMany(deliveries: readonly Delivery[]): Promise<Map<string, StoredEvent[]>> {
     const result = new Map<string, StoredEvent[]>();
     const single = deliveries.filter((d) => d.batchUserId === null);
     const batched = deliveries.filter((d) => d.batchUserId !== null);
@@ -796,13 +793,7 @@ export class PostgresStore implements Store {
       const sql = `SELECT e.*, k.delivery_id FROM unnest($1::text[], $2::text[], $3::text[]) AS k(delivery_id, account_id, event_id)
          JOIN events e ON e.account_id = k.account_id AND e.id = k.event_id`;
       const values = [single.map((d) => d.id), single.map((d) => d.accountId), single.map((d) => d.eventId)];
-      // Prepared for the delivery engine only: an API process may sit behind a transaction-mode pooler.
-      const { rows } = await this.#query(
-        sql,
-        values,
-        this.#pool,
-        prepared ? 'hooklane_events_of_deliveries' : undefined,
-      );
+      const { rows } = await this.#query(sql, values);
       for (const row of rows) result.set(String(row.delivery_id), [toEvent(row)]);
     }
     if (batched.length > 0) {
@@ -956,7 +947,7 @@ export class PostgresStore implements Store {
   }
 
   async eventsOfDelivery(delivery: Delivery): Promise<StoredEvent[]> {
-    return (await this.#eventsOfMany([delivery], { prepared: false })).get(delivery.id) ?? [];
+    return (await this.#eventsOfMany([delivery])).get(delivery.id) ?? [];
   }
 
   async retryDelivery(accountId: string, id: string, now: number): Promise<Delivery | null> {

@@ -23,6 +23,19 @@ LANGUAGE plpgsql
 -- Plain index scans, never bitmap scans: only they mark the index entries of dead row
 -- versions (every lease and result leaves some) so that later claims skip them.
 SET enable_bitmapscan = off
+-- The claim touches a few rows, by index, whatever the statistics say. PL/pgSQL keeps a
+-- session's generic plan once chosen, and one chosen while the tables were small (and never
+-- analysed: autovacuum may be off, and a burst outgrows any schedule) scanned all of
+-- deliveries for the UPDATE and sorted a webhook's whole backlog instead of reading its
+-- queue in order: 2,852 buffers for 7 rows, 25-30 s of PostgreSQL CPU instead of 8 for
+-- 20,000 deliveries, in whichever process planned at the wrong moment.
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET enable_sort = off
+-- Those settings work by adding a huge cost to what they rule out, which would lift this
+-- small query over jit_above_cost: compiled with LLVM on every call, ~1 s each.
+SET jit = off
 AS $$
 #variable_conflict use_column
 BEGIN
