@@ -33,6 +33,13 @@ export interface EngineDeps {
 const USER_AGENT = 'Hooklane/0.1 (+https://github.com/hooklane/hooklane)';
 
 /**
+ * Result batches written at once. A slot stays leased until its result is written, so a result
+ * that waits for the batch before it to finish holds its slot for a whole extra round trip;
+ * with two, the next batch goes while one is with the database.
+ */
+const CONCURRENT_FLUSHES = 2;
+
+/**
  * The delivery engine: claims due deliveries in batches (the store's claim keeps each
  * webhook within `maxInFlightPerWebhook`, so one slow endpoint never holds the others'
  * slots), sends them concurrently, and writes finished attempts back in batches.
@@ -45,7 +52,9 @@ export class DeliveryEngine {
   readonly #keyCache = new Map<string, KeyObject>();
   #inFlightTotal = 0;
   #results: AttemptRecord[] = [];
-  #flushing: Promise<void> | null = null;
+  /** Result batches being written (at most CONCURRENT_FLUSHES), and whether one is about to start. */
+  readonly #flushes = new Set<Promise<void>>();
+  #flushPending = false;
   #loop: Promise<void> | null = null;
   #wakeRequested = false;
   #wake: (() => void) | null = null;
@@ -86,7 +95,7 @@ export class DeliveryEngine {
       await Promise.race([drained, timer]);
     }
     this.#abort.abort();
-    await this.#flushing;
+    await Promise.all(this.#flushes);
     await this.#flushResults();
     await this.#deps.store.releaseClaims([...this.#claimed]);
     await this.#deps.sender.close();
@@ -279,34 +288,44 @@ export class DeliveryEngine {
   }
 
   #scheduleFlush(delayMs: number): void {
-    if (this.#flushing) return;
+    if (this.#flushPending || this.#flushes.size >= CONCURRENT_FLUSHES) return;
+    this.#flushPending = true;
     const wait =
       delayMs === 0
         ? new Promise<void>((resolve) => setImmediate(resolve))
         : new Promise<void>((resolve) => setTimeout(resolve, delayMs).unref());
-    this.#flushing = wait.then(() => this.#flushResults());
+    const flush: Promise<void> = wait
+      .then(() => {
+        this.#flushPending = false;
+        return this.#flushResults();
+      })
+      .then((retryInMs) => {
+        this.#flushes.delete(flush);
+        if (this.#results.length > 0 && !this.#abort.signal.aborted) this.#scheduleFlush(retryInMs);
+      });
+    this.#flushes.add(flush);
   }
 
   /**
-   * Writes finished attempts in one transaction; on a database error keeps them and tries
-   * again. Writing a result ends its lease, which frees the webhook's slot: only then is
-   * claiming again worthwhile, so this (not the end of the request) wakes the claim loop.
+   * Writes finished attempts in one transaction; on a database error keeps them and says to try
+   * again after a pause (the returned delay). Writing a result ends its lease, which frees the
+   * webhook's slot: only then is claiming again worthwhile, so this (not the end of the
+   * request) wakes the claim loop.
    */
-  async #flushResults(): Promise<void> {
+  async #flushResults(): Promise<number> {
     const batch = this.#results;
     this.#results = [];
-    let retryInMs = 0;
+    if (batch.length === 0) return 0;
     try {
-      if (batch.length > 0) await this.#deps.store.recordAttempts(batch);
-      for (const record of batch) this.#claimed.delete(record.attempt.deliveryId);
+      await this.#deps.store.recordAttempts(batch);
     } catch (error) {
       this.#deps.logger.error({ err: error, count: batch.length }, 'recording attempts failed; retrying');
       this.#results = [...batch, ...this.#results];
-      retryInMs = 500;
+      return 500;
     }
-    this.#flushing = null;
-    if (batch.length > 0 && retryInMs === 0) this.notify();
-    if (this.#results.length > 0 && !this.#abort.signal.aborted) this.#scheduleFlush(retryInMs);
+    for (const record of batch) this.#claimed.delete(record.attempt.deliveryId);
+    this.notify();
+    return 0;
   }
 }
 

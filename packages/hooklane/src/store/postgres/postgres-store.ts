@@ -857,7 +857,12 @@ export class PostgresStore implements Store {
     }
     await this.#transaction(async (client) => {
       await this.#query(recordAttemptsSql, values, client);
-      for (const record of last.values()) {
+      // Webhooks in id order: two result batches may be written at once, and rows locked in one
+      // order cannot deadlock.
+      const byWebhookId = [...last.values()].sort((a, b) =>
+        a.attempt.webhookId < b.attempt.webhookId ? -1 : a.attempt.webhookId > b.attempt.webhookId ? 1 : 0,
+      );
+      for (const record of byWebhookId) {
         if (record.verdict === 'succeeded') continue;
         const webhookId = record.attempt.webhookId;
         const now = record.attempt.startedAt + record.attempt.durationMs;
