@@ -11,6 +11,7 @@ import type {
   Webhook,
 } from '../../core/model.ts';
 import {
+  statusAfter,
   toAccount,
   toApiKey,
   toAttempt,
@@ -843,9 +844,7 @@ export class PostgresStore implements Store {
       attempts.map((a) => stripNul(a.responseBody)),
       attempts.map((a) => a.error),
       attempts.map((a) => a.nextAttemptAt),
-      results.map((r) =>
-        r.verdict === 'succeeded' ? 'succeeded' : r.verdict === 'retry' ? 'pending' : 'failed',
-      ),
+      results.map((r) => statusAfter(r.verdict)),
       results.map((r) => (r.verdict === 'retry' ? r.nextAttemptAt : null)),
       attempts.map((a) => a.startedAt + a.durationMs),
       [...last.values()].filter((r) => r.verdict === 'succeeded').map((r) => r.attempt.webhookId),

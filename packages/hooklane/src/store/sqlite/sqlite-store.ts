@@ -11,6 +11,7 @@ import type {
   Webhook,
 } from '../../core/model.ts';
 import {
+  statusAfter,
   toAccount,
   toApiKey,
   toAttempt,
@@ -554,7 +555,7 @@ export class SqliteStore implements Store {
          updated_at = ?6
        WHERE id = ?7`,
     ).run(
-      verdict === 'succeeded' ? 'succeeded' : verdict === 'retry' ? 'pending' : 'failed',
+      statusAfter(verdict),
       nextAttemptAt,
       attempt.number,
       attempt.responseStatus,
