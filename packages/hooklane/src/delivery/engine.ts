@@ -7,7 +7,7 @@ import { classifyStatus, nextDelayMs, parseRetryAfter, type RetryPolicy } from '
 import type { SecretBox } from '../core/secrets.ts';
 import { signatureHeaders, signingKey } from '../core/signatures.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AttemptRecord, AttemptVerdict, ClaimedDelivery, Store } from '../store/store.ts';
+import type { AttemptRecord, AttemptVerdict, ClaimedDelivery, ClaimRequest, Store } from '../store/store.ts';
 import type { Sender } from './sender.ts';
 
 export interface EngineOptions {
@@ -51,6 +51,8 @@ export class DeliveryEngine {
   readonly #abort = new AbortController();
   readonly #keyCache = new Map<string, KeyObject>();
   #inFlightTotal = 0;
+  /** Slots promised to claims still running (the loop's and the result writes'). */
+  #reserved = 0;
   #results: AttemptRecord[] = [];
   /** Result batches being written (at most CONCURRENT_FLUSHES), and whether one is about to start. */
   readonly #flushes = new Set<Promise<void>>();
@@ -103,26 +105,22 @@ export class DeliveryEngine {
 
   async #run(): Promise<void> {
     const { store, now, logger } = this.#deps;
-    const { claimBatchSize, maxInFlight, maxInFlightPerWebhook, leaseMs, pollIntervalMs } = this.#options;
+    const { pollIntervalMs } = this.#options;
     while (!this.#stopping) {
       this.#wakeRequested = false;
-      const free = maxInFlight - this.#inFlightTotal;
+      const request = this.#claimRequest();
       let claimedAll = false;
-      if (free > 0) {
-        const limit = Math.min(claimBatchSize, free);
+      if (request) {
         try {
-          const claimed = await store.claimDue({
-            now: now(),
-            limit,
-            leaseMs,
-            perWebhookCap: maxInFlightPerWebhook,
-          });
+          const claimed = await store.claimDue(request);
           for (const item of claimed) this.#attempt(item);
-          claimedAll = claimed.length === limit;
+          claimedAll = claimed.length === request.limit;
         } catch (error) {
           logger.error({ err: error }, 'claiming deliveries failed; retrying');
           await this.#sleep(Math.min(pollIntervalMs, 1000));
           continue;
+        } finally {
+          this.#reserved -= request.limit;
         }
       }
       if (claimedAll || this.#wakeRequested || this.#stopping) continue;
@@ -136,6 +134,18 @@ export class DeliveryEngine {
       }
       await this.#sleep(delay);
     }
+  }
+
+  /**
+   * A claim for the free slots, reserved until the caller gives them back (`#reserved -=
+   * limit`) once the claimed deliveries are counted in flight; null when none is free.
+   */
+  #claimRequest(): ClaimRequest | null {
+    const { claimBatchSize, maxInFlight, maxInFlightPerWebhook, leaseMs } = this.#options;
+    const limit = Math.min(claimBatchSize, maxInFlight - this.#inFlightTotal - this.#reserved);
+    if (limit <= 0 || this.#stopping) return null;
+    this.#reserved += limit;
+    return { now: this.#deps.now(), limit, leaseMs, perWebhookCap: maxInFlightPerWebhook };
   }
 
   #sleep(ms: number): Promise<void> {
@@ -307,24 +317,30 @@ export class DeliveryEngine {
   }
 
   /**
-   * Writes finished attempts in one transaction; on a database error keeps them and says to try
-   * again after a pause (the returned delay). Writing a result ends its lease, which frees the
-   * webhook's slot: only then is claiming again worthwhile, so this (not the end of the
-   * request) wakes the claim loop.
+   * Writes finished attempts in one transaction and, in the same round trip, claims for the
+   * free slots: writing a result ends its lease, which frees the webhook's slot, so that is
+   * when claiming is worthwhile, and a slot waits for one round trip instead of two. On a
+   * database error keeps the results and says to try again after a pause (the returned delay).
    */
   async #flushResults(): Promise<number> {
     const batch = this.#results;
     this.#results = [];
     if (batch.length === 0) return 0;
+    const request = this.#abort.signal.aborted ? null : this.#claimRequest();
+    let claimed: ClaimedDelivery[];
     try {
-      await this.#deps.store.recordAttempts(batch);
+      claimed = await this.#deps.store.recordAttempts(batch, request ?? undefined);
     } catch (error) {
       this.#deps.logger.error({ err: error, count: batch.length }, 'recording attempts failed; retrying');
       this.#results = [...batch, ...this.#results];
       return 500;
+    } finally {
+      if (request) this.#reserved -= request.limit;
     }
     for (const record of batch) this.#claimed.delete(record.attempt.deliveryId);
-    this.notify();
+    for (const item of claimed) this.#attempt(item);
+    // More may be due than this claim could take; the loop claims the rest (or sleeps till due).
+    if (!request || claimed.length === request.limit) this.notify();
     return 0;
   }
 }

@@ -69,8 +69,12 @@ export interface Store {
    * holds it, so a webhook never has more than `perWebhookCap` leased at once.
    */
   claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]>;
-  /** Records finished attempts and their consequences in one transaction. */
-  recordAttempts(results: readonly AttemptRecord[]): Promise<void>;
+  /**
+   * Records finished attempts and their consequences in one transaction. With `next`, then
+   * claims as `claimDue(next)` would, in the same round trip where the backend can (the
+   * leases the results end are free for it), and returns what it claimed; without, nothing.
+   */
+  recordAttempts(results: readonly AttemptRecord[], next?: ClaimRequest): Promise<ClaimedDelivery[]>;
   /** Gives claims back (graceful shutdown) so another process can take them at once. */
   releaseClaims(deliveryIds: readonly string[]): Promise<void>;
   /** When the next pending delivery becomes due, or null when none is pending. */

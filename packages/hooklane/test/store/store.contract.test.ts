@@ -200,6 +200,47 @@ for (const backend of BACKENDS) {
       assert.equal((await claim(store, T0 + 31_000)).length, 29, 'a lease that ran out comes back');
     });
 
+    test('recording results can claim in the same call: the slots they free, with what sending needs', async (t) => {
+      const store = await setup(t);
+      const w = webhook();
+      await store.insertWebhook(w, null);
+      await store.ingest(
+        'acc_1',
+        ['r0', 'r1', 'r2', 'r3', 'r4'].map((id) => event(id)),
+        T0,
+      );
+      const next = (now: number, limit = 10) => ({ now, limit, leaseMs: 30_000, perWebhookCap: 2 });
+      const first = await claim(store, T0 + 1, 10, 2);
+      assert.deepEqual(
+        first.map((c) => c.events[0]?.id),
+        ['r0', 'r1'],
+      );
+      // The webhook is at its cap: only the slots the results end can be claimed, in due order.
+      const second = await store.recordAttempts(
+        first.map((c) => record(c, 'succeeded', T0 + 2)),
+        next(T0 + 3),
+      );
+      assert.deepEqual(
+        second.map((c) => c.events[0]?.id),
+        ['r2', 'r3'],
+        'the claim sees the leases the write ended',
+      );
+      assert.equal(second[0]?.webhook.id, w.id);
+      assert.equal((await store.getDelivery('acc_1', first[0]!.delivery.id))?.status, 'succeeded');
+      // A failure goes the longer way (streaks, disabling), and claims the same.
+      const third = await store.recordAttempts(
+        [record(second[0]!, 'retry', T0 + 4, T0 + 10_000)],
+        next(T0 + 5),
+      );
+      assert.deepEqual(
+        third.map((c) => c.events[0]?.id),
+        ['r4'],
+      );
+      assert.deepEqual(await store.recordAttempts([], next(T0 + 6)), [], 'nothing due in a free slot');
+      assert.deepEqual(await store.recordAttempts([record(third[0]!, 'succeeded', T0 + 7)]), []);
+      assert.equal((await claim(store, T0 + 8, 10, 2)).length, 0, 'r3 is still leased and r2 not due yet');
+    });
+
     test('attempt results: retry, success, exhaustion, 410 disables and fails pending', async (t) => {
       const store = await setup(t, 2);
       const w = webhook();

@@ -34,7 +34,7 @@ import {
   type StoreNotifications,
   StoreUnavailableError,
 } from '../store.ts';
-import { claimDueSql, recordAttemptsSql } from './claim-due.ts';
+import { claimDueSql, claimParams, recordAndClaimSql, recordAttemptsSql } from './claim-due.ts';
 import { EVENTS_CHANNEL, ingestSql, WORK_CHANNEL } from './ingest-sql.ts';
 import { migratePostgres } from './migrate.ts';
 
@@ -692,9 +692,16 @@ export class PostgresStore implements Store {
   // The queue
 
   async claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]> {
+    return this.#claiming(request, () =>
+      this.#query(claimDueSql, claimParams(request), this.#pool, 'hooklane_claim_due'),
+    );
+  }
+
+  /** Runs a statement that claims (its rows are the claim function's) and hands out what it leased. */
+  async #claiming(request: ClaimRequest, claim: () => Promise<{ rows: QueryResultRow[] }>) {
     const leased: string[] = [];
     try {
-      return await this.#claimDue(request, leased);
+      return await this.#claimed((await claim()).rows, leased);
     } catch (error) {
       // Nothing of this claim reaches the engine: give it back as soon as the database answers
       // again, rather than leaving it (and its webhooks' in-flight slots) leased for a whole lease.
@@ -717,13 +724,8 @@ export class PostgresStore implements Store {
     attempt();
   }
 
-  async #claimDue(request: ClaimRequest, leased: string[]): Promise<ClaimedDelivery[]> {
-    const { rows } = await this.#query(
-      claimDueSql,
-      [request.now, request.now + request.leaseMs, request.perWebhookCap, request.limit],
-      this.#pool,
-      'hooklane_claim_due',
-    );
+  /** Claimed rows → what the engine sends; `leased` collects their ids as soon as they are known. */
+  async #claimed(rows: readonly QueryResultRow[], leased: string[]): Promise<ClaimedDelivery[]> {
     if (rows.length === 0) return [];
     for (const row of rows) leased.push(String(row.id));
     const webhooks = new Map<string, Webhook>();
@@ -813,8 +815,8 @@ export class PostgresStore implements Store {
     return result;
   }
 
-  async recordAttempts(results: readonly AttemptRecord[]): Promise<void> {
-    if (results.length === 0) return;
+  async recordAttempts(results: readonly AttemptRecord[], next?: ClaimRequest): Promise<ClaimedDelivery[]> {
+    if (results.length === 0) return next ? this.claimDue(next) : [];
     const attempts = results.map((r) => r.attempt);
     // A webhook's streak: the last outcome in this batch decides, as it would one by one.
     const last = new Map<string, AttemptRecord>();
@@ -850,9 +852,18 @@ export class PostgresStore implements Store {
       [...last.values()].filter((r) => r.verdict === 'succeeded').map((r) => r.attempt.webhookId),
     ];
     if (firstFailure.size === 0) {
-      // The common case, every attempt a success: one statement, one round trip.
-      await this.#query(recordAttemptsSql, values);
-      return;
+      // The common case, every attempt a success: one statement, one round trip, with the claim.
+      if (next)
+        return this.#claiming(next, () =>
+          this.#query(
+            recordAndClaimSql,
+            [...values, ...claimParams(next)],
+            this.#pool,
+            'hooklane_record_and_claim',
+          ),
+        );
+      await this.#query(recordAttemptsSql, values, this.#pool, 'hooklane_record_attempts');
+      return [];
     }
     await this.#transaction(async (client) => {
       await this.#query(recordAttemptsSql, values, client);
@@ -884,6 +895,7 @@ export class PostgresStore implements Store {
         if ((disabled.rowCount ?? 0) > 0) await this.#failPending(client, webhookId, 'webhook disabled', now);
       }
     });
+    return next ? this.claimDue(next) : [];
   }
 
   async releaseClaims(deliveryIds: readonly string[]): Promise<void> {

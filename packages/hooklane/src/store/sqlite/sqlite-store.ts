@@ -500,15 +500,17 @@ export class SqliteStore implements Store {
     return entry;
   }
 
-  async recordAttempts(results: readonly AttemptRecord[]): Promise<void> {
-    if (results.length === 0) return;
-    this.#relaxed(() =>
-      this.#transaction(() => {
-        const healthy = new Set<string>();
-        for (const result of results) this.#recordAttempt(result, healthy);
-      }),
-    );
-    for (const result of results) this.#leases.release(result.attempt.deliveryId);
+  async recordAttempts(results: readonly AttemptRecord[], next?: ClaimRequest): Promise<ClaimedDelivery[]> {
+    if (results.length > 0) {
+      this.#relaxed(() =>
+        this.#transaction(() => {
+          const healthy = new Set<string>();
+          for (const result of results) this.#recordAttempt(result, healthy);
+        }),
+      );
+      for (const result of results) this.#leases.release(result.attempt.deliveryId);
+    }
+    return next ? this.claimDue(next) : [];
   }
 
   #recordAttempt(
