@@ -484,25 +484,32 @@ export class PostgresStore implements Store {
         events.push({ index, accountId: request.accountId, event, first, deliveries, now: request.now });
       }
     }
-    const { rows } = await this.#query<{ account_id: string; id: string }>(ingestSql, [
-      events.map((e) => e.accountId),
-      events.map((e) => e.event.id),
-      events.map((e) => e.event.name),
-      events.map((e) => e.event.typeId),
-      events.map((e) => e.event.userId),
-      events.map((e) => e.event.contentId),
-      events.map((e) => e.event.occurredAt),
-      events.map((e) => e.now),
-      events.map((e) => e.event.body),
-      planned.map((d) => d.id),
-      planned.map((d) => d.webhook.accountId),
-      planned.map((d) => d.webhook.id),
-      planned.map((d) => d.eventId),
-      planned.map((d) => d.webhook.format),
-      planned.map((d) => d.webhook.name),
-      this.#options.deliveryAttempts,
-      now,
-    ]);
+    // A named statement: planning it cost as much as running it for a small group. It reads no
+    // table but through its inserts' unique indexes, so no generic plan can go astray.
+    const { rows } = await this.#query<{ account_id: string; id: string }>(
+      ingestSql,
+      [
+        events.map((e) => e.accountId),
+        events.map((e) => e.event.id),
+        events.map((e) => e.event.name),
+        events.map((e) => e.event.typeId),
+        events.map((e) => e.event.userId),
+        events.map((e) => e.event.contentId),
+        events.map((e) => e.event.occurredAt),
+        events.map((e) => e.now),
+        events.map((e) => e.event.body),
+        planned.map((d) => d.id),
+        planned.map((d) => d.webhook.accountId),
+        planned.map((d) => d.webhook.id),
+        planned.map((d) => d.eventId),
+        planned.map((d) => d.webhook.format),
+        planned.map((d) => d.webhook.name),
+        this.#options.deliveryAttempts,
+        now,
+      ],
+      this.#pool,
+      'hooklane_ingest',
+    );
     const fresh = new Set(rows.map((row) => `${row.account_id}\u0000${row.id}`));
     const outcomes = batch.map((request) => ({
       inserted: 0,
