@@ -489,15 +489,7 @@ export class PostgresStore implements Store {
     const { rows } = await this.#query<{ account_id: string; id: string }>(
       ingestSql,
       [
-        events.map((e) => e.accountId),
-        events.map((e) => e.event.id),
-        events.map((e) => e.event.name),
-        events.map((e) => e.event.typeId),
-        events.map((e) => e.event.userId),
-        events.map((e) => e.event.contentId),
-        events.map((e) => e.event.occurredAt),
-        events.map((e) => e.now),
-        events.map((e) => e.event.body),
+        ...eventColumns(events),
         planned.map((d) => d.id),
         planned.map((d) => d.webhook.accountId),
         planned.map((d) => d.webhook.id),
@@ -528,23 +520,15 @@ export class PostgresStore implements Store {
   }
 
   async #ingestMany(client: PoolClient, batch: readonly PendingIngest[]): Promise<IngestOutcome[]> {
-    const rows = batch.flatMap((request) => request.events.map((event) => ({ request, event })));
+    const rows = batch.flatMap((request) =>
+      request.events.map((event) => ({ accountId: request.accountId, event, now: request.now })),
+    );
     const inserted = await client.query<{ account_id: string; id: string }>(
       `INSERT INTO events (account_id, id, name, type_id, user_id, content_id, occurred_at, ingested_at, body)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
          $8::bigint[], $9::text[])
        ON CONFLICT DO NOTHING RETURNING account_id, id`,
-      [
-        rows.map((r) => r.request.accountId),
-        rows.map((r) => r.event.id),
-        rows.map((r) => r.event.name),
-        rows.map((r) => r.event.typeId),
-        rows.map((r) => r.event.userId),
-        rows.map((r) => r.event.contentId),
-        rows.map((r) => r.event.occurredAt),
-        rows.map((r) => r.request.now),
-        rows.map((r) => r.event.body),
-      ],
+      eventColumns(rows),
     );
     const fresh = new Set(inserted.rows.map((row) => `${row.account_id}\u0000${row.id}`));
     const accounts = [...new Set(inserted.rows.map((row) => row.account_id))];
@@ -1048,6 +1032,21 @@ export class PostgresStore implements Store {
 }
 
 /** PostgreSQL wants booleans where SQLite stores 0/1. */
+/** Events as the nine column arrays both ingest paths insert (`unnest($1 … $9)`). */
+function eventColumns(rows: readonly { accountId: string; event: NewEvent; now: number }[]): unknown[][] {
+  return [
+    rows.map((r) => r.accountId),
+    rows.map((r) => r.event.id),
+    rows.map((r) => r.event.name),
+    rows.map((r) => r.event.typeId),
+    rows.map((r) => r.event.userId),
+    rows.map((r) => r.event.contentId),
+    rows.map((r) => r.event.occurredAt),
+    rows.map((r) => r.now),
+    rows.map((r) => r.event.body),
+  ];
+}
+
 function pgWebhookValues(webhook: Webhook): unknown[] {
   const values: unknown[] = webhookValues(webhook);
   values[9] = webhook.enabled;
