@@ -73,6 +73,8 @@ export interface Store {
    * Records finished attempts and their consequences in one transaction. With `next`, then
    * claims as `claimDue(next)` would, in the same round trip where the backend can (the
    * leases the results end are free for it), and returns what it claimed; without, nothing.
+   * Rejects only when the results were not written: a claim that fails after they were
+   * returns nothing (its leases are given back).
    */
   recordAttempts(results: readonly AttemptRecord[], next?: ClaimRequest): Promise<ClaimedDelivery[]>;
   /** Gives claims back (graceful shutdown) so another process can take them at once. */

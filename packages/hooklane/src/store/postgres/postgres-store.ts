@@ -683,16 +683,15 @@ export class PostgresStore implements Store {
   // The queue
 
   async claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]> {
-    return this.#claiming(request, () =>
-      this.#query(claimDueSql, claimParams(request), this.#pool, 'hooklane_claim_due'),
-    );
+    const { rows } = await this.#query(claimDueSql, claimParams(request), this.#pool, 'hooklane_claim_due');
+    return this.#handOut(rows, request);
   }
 
-  /** Runs a statement that claims (its rows are the claim function's) and hands out what it leased. */
-  async #claiming(request: ClaimRequest, claim: () => Promise<{ rows: QueryResultRow[] }>) {
+  /** Claimed rows (the claim function's) → what the engine sends. */
+  async #handOut(rows: readonly QueryResultRow[], request: ClaimRequest): Promise<ClaimedDelivery[]> {
     const leased: string[] = [];
     try {
-      return await this.#claimed((await claim()).rows, leased);
+      return await this.#claimed(rows, leased);
     } catch (error) {
       // Nothing of this claim reaches the engine: give it back as soon as the database answers
       // again, rather than leaving it (and its webhooks' in-flight slots) leased for a whole lease.
@@ -844,15 +843,15 @@ export class PostgresStore implements Store {
     ];
     if (firstFailure.size === 0) {
       // The common case, every attempt a success: one statement, one round trip, with the claim.
-      if (next)
-        return this.#claiming(next, () =>
-          this.#query(
-            recordAndClaimSql,
-            [...values, ...claimParams(next)],
-            this.#pool,
-            'hooklane_record_and_claim',
-          ),
+      if (next) {
+        const { rows } = await this.#query(
+          recordAndClaimSql,
+          [...values, ...claimParams(next)],
+          this.#pool,
+          'hooklane_record_and_claim',
         );
+        return claimAfterWrite(this.#handOut(rows, next));
+      }
       await this.#query(recordAttemptsSql, values, this.#pool, 'hooklane_record_attempts');
       return [];
     }
@@ -886,7 +885,7 @@ export class PostgresStore implements Store {
         if ((disabled.rowCount ?? 0) > 0) await this.#failPending(client, webhookId, 'webhook disabled', now);
       }
     });
-    return next ? this.claimDue(next) : [];
+    return next ? claimAfterWrite(this.claimDue(next)) : [];
   }
 
   async releaseClaims(deliveryIds: readonly string[]): Promise<void> {
@@ -1032,6 +1031,15 @@ export class PostgresStore implements Store {
 }
 
 /** PostgreSQL wants booleans where SQLite stores 0/1. */
+/**
+ * The claim that follows a result write which has committed: if it fails, the write must not
+ * (the engine would write the results again, and their attempts exist); it claimed nothing,
+ * and its leases, if any, are being given back.
+ */
+function claimAfterWrite(claim: Promise<ClaimedDelivery[]>): Promise<ClaimedDelivery[]> {
+  return claim.catch(() => []);
+}
+
 /** Events as the nine column arrays both ingest paths insert (`unnest($1 … $9)`). */
 function eventColumns(rows: readonly { accountId: string; event: NewEvent; now: number }[]): unknown[][] {
   return [

@@ -510,7 +510,9 @@ export class SqliteStore implements Store {
       );
       for (const result of results) this.#leases.release(result.attempt.deliveryId);
     }
-    return next ? this.claimDue(next) : [];
+    // The results are written: a failing claim must not fail the write (the engine would write
+    // them again); it claimed nothing, and the engine's own claims report the failure.
+    return next ? this.claimDue(next).catch(() => []) : [];
   }
 
   #recordAttempt(
