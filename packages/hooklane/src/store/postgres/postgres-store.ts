@@ -35,7 +35,7 @@ import {
   StoreUnavailableError,
 } from '../store.ts';
 import { claimDueSql, claimParams, recordAndClaimSql, recordAttemptsSql } from './claim-due.ts';
-import { EVENTS_CHANNEL, ingestSql, WORK_CHANNEL } from './ingest-sql.ts';
+import { CONFIG_CHANNEL, EVENTS_CHANNEL, ingestSql, WORK_CHANNEL } from './ingest-sql.ts';
 import { migratePostgres } from './migrate.ts';
 
 export interface PostgresStoreOptions {
@@ -48,6 +48,8 @@ export interface PostgresStoreOptions {
 const MAX_BATCH_EVENTS = 1000;
 /** Ingest transactions running at once per process; each carries every request queued meanwhile. */
 const INGEST_FLUSHES = 4;
+/** Most API keys, and most accounts' webhook lists, kept at once (beyond, all are dropped). */
+const CONFIG_CACHE_LIMIT = 10_000;
 const MAX_EVENTS_PER_FLUSH = 5000;
 
 interface PendingIngest {
@@ -87,6 +89,16 @@ export class PostgresStore implements Store {
   readonly #options: PostgresStoreOptions;
   readonly #ingestQueue: PendingIngest[] = [];
   #ingestFlushes = 0;
+  /**
+   * What every request (its API key) and every ingest (the account's enabled webhooks) looks
+   * up, kept only while this process listens for changes (CONFIG_CHANNEL, announced by
+   * triggers in every process's writes) and dropped at each one. A lookup that a change
+   * overtook (`#configGeneration` moved on meanwhile) is used but not kept.
+   */
+  readonly #keysByHash = new Map<string, ApiKey>();
+  readonly #enabledWebhooks = new Map<string, Webhook[]>();
+  #configGeneration = 0;
+  #configListening = false;
 
   constructor(options: PostgresStoreOptions) {
     this.#options = options;
@@ -165,6 +177,32 @@ export class PostgresStore implements Store {
     await this.#pool.end();
   }
 
+  /** Config may have changed: forget what was kept (see `#keysByHash`). */
+  #configChanged(): void {
+    this.#configGeneration++;
+    this.#keysByHash.clear();
+    this.#enabledWebhooks.clear();
+  }
+
+  /**
+   * A write of this process that changes config: what was kept is dropped when it ends (the
+   * trigger's announcement reaches the other processes, and this one, a moment later).
+   */
+  async #changingConfig<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.#configChanged();
+    }
+  }
+
+  /** Whether a lookup that started at `generation` may be kept. */
+  #keepable(generation: number, cache: Map<string, unknown>): boolean {
+    if (!this.#configListening || generation !== this.#configGeneration) return false;
+    if (cache.size >= CONFIG_CACHE_LIMIT) cache.clear();
+    return true;
+  }
+
   /** A dedicated LISTEN connection that reconnects by itself with backoff. */
   async #subscribe(handlers: { work(): void; events(accountId: string, eventIds: readonly string[]): void }) {
     let client: pg.Client | null = null;
@@ -175,10 +213,16 @@ export class PostgresStore implements Store {
       const next = new pg.Client({ connectionString: this.#options.connectionString });
       next.on('error', () => {});
       next.on('end', () => {
+        // Changes are no longer heard: nothing may be kept until they are again.
+        if (client === next) {
+          this.#configListening = false;
+          this.#configChanged();
+        }
         if (!closed) setTimeout(() => void connect(), delay).unref();
       });
       next.on('notification', (message) => {
-        if (message.channel === WORK_CHANNEL) handlers.work();
+        if (message.channel === CONFIG_CHANNEL) this.#configChanged();
+        else if (message.channel === WORK_CHANNEL) handlers.work();
         else if (message.channel === EVENTS_CHANNEL && message.payload) {
           const { a, e } = JSON.parse(message.payload) as { a: string; e: string[] };
           handlers.events(a, e);
@@ -188,7 +232,11 @@ export class PostgresStore implements Store {
         await next.connect();
         await next.query(`LISTEN ${WORK_CHANNEL}`);
         await next.query(`LISTEN ${EVENTS_CHANNEL}`);
+        await next.query(`LISTEN ${CONFIG_CHANNEL}`);
         client = next;
+        // Changes made while not listening were missed: start from nothing.
+        this.#configChanged();
+        this.#configListening = true;
         delay = 100;
         // Work may have been created while we were not listening.
         handlers.work();
@@ -200,6 +248,8 @@ export class PostgresStore implements Store {
     await connect();
     return async () => {
       closed = true;
+      this.#configListening = false;
+      this.#configChanged();
       await client?.end().catch(() => {});
     };
   }
@@ -236,10 +286,16 @@ export class PostgresStore implements Store {
   }
 
   async findApiKeyByHash(hash: string): Promise<ApiKey | null> {
+    const kept = this.#keysByHash.get(hash);
+    if (kept) return kept;
+    const generation = this.#configGeneration;
     const { rows } = await this.#query('SELECT * FROM api_keys WHERE hash = $1 AND revoked_at IS NULL', [
       hash,
     ]);
-    return rows[0] ? toApiKey(rows[0]) : null;
+    const key = rows[0] ? toApiKey(rows[0]) : null;
+    // Only keys that exist are kept: a key created elsewhere works at once.
+    if (key && this.#keepable(generation, this.#keysByHash)) this.#keysByHash.set(hash, key);
+    return key;
   }
 
   async listApiKeys(accountId: string): Promise<ApiKey[]> {
@@ -250,9 +306,11 @@ export class PostgresStore implements Store {
   }
 
   async revokeApiKey(accountId: string, id: string, now: number): Promise<boolean> {
-    const { rowCount } = await this.#query(
-      'UPDATE api_keys SET revoked_at = $1 WHERE account_id = $2 AND id = $3 AND revoked_at IS NULL',
-      [now, accountId, id],
+    const { rowCount } = await this.#changingConfig(() =>
+      this.#query(
+        'UPDATE api_keys SET revoked_at = $1 WHERE account_id = $2 AND id = $3 AND revoked_at IS NULL',
+        [now, accountId, id],
+      ),
     );
     return (rowCount ?? 0) > 0;
   }
@@ -260,6 +318,10 @@ export class PostgresStore implements Store {
   // Webhooks and secrets
 
   async insertWebhook(webhook: Webhook, secret: StoredSecret | null): Promise<void> {
+    await this.#changingConfig(() => this.#insertWebhook(webhook, secret));
+  }
+
+  async #insertWebhook(webhook: Webhook, secret: StoredSecret | null): Promise<void> {
     await this.#transaction(async (client) => {
       const placeholders = webhookValues(webhook)
         .map((_, i) => `$${i + 1}`)
@@ -296,6 +358,10 @@ export class PostgresStore implements Store {
   }
 
   async updateWebhook(webhook: Webhook, now: number): Promise<void> {
+    await this.#changingConfig(() => this.#updateWebhook(webhook, now));
+  }
+
+  async #updateWebhook(webhook: Webhook, now: number): Promise<void> {
     await this.#transaction(async (client) => {
       await client.query(
         `UPDATE webhooks SET name = $1, url = $2, events = $3, content_ids = $4, format = $5, batch_window_ms = $6,
@@ -316,6 +382,10 @@ export class PostgresStore implements Store {
   }
 
   async deleteWebhook(accountId: string, id: string, now: number): Promise<boolean> {
+    return this.#changingConfig(() => this.#deleteWebhook(accountId, id, now));
+  }
+
+  async #deleteWebhook(accountId: string, id: string, now: number): Promise<boolean> {
     return this.#transaction(async (client) => {
       const deleted = await client.query('DELETE FROM webhooks WHERE account_id = $1 AND id = $2', [
         accountId,
@@ -361,6 +431,10 @@ export class PostgresStore implements Store {
     graceUntil: number,
     now: number,
   ): Promise<void> {
+    await this.#changingConfig(() => this.#replaceSecret(webhookId, secret, graceUntil, now));
+  }
+
+  async #replaceSecret(webhookId: string, secret: StoredSecret | null, graceUntil: number, now: number) {
     await this.#transaction(async (client) => {
       await client.query(
         `UPDATE webhook_secrets SET expires_at = LEAST(COALESCE(expires_at, $1), $1)
@@ -430,6 +504,27 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** `#enabledWebhooksOf`, from what is kept where it can be (see `#keysByHash`). */
+  async #enabledWebhooksKept(accounts: readonly string[]): Promise<Map<string, Webhook[]>> {
+    const webhooksOf = new Map<string, Webhook[]>();
+    const missing: string[] = [];
+    for (const account of accounts) {
+      const kept = this.#enabledWebhooks.get(account);
+      if (kept) webhooksOf.set(account, kept);
+      else missing.push(account);
+    }
+    if (missing.length === 0) return webhooksOf;
+    const generation = this.#configGeneration;
+    const found = await this.#enabledWebhooksOf(missing, this.#pool);
+    const keep = this.#keepable(generation, this.#enabledWebhooks);
+    for (const account of missing) {
+      const list = found.get(account) ?? [];
+      webhooksOf.set(account, list);
+      if (keep) this.#enabledWebhooks.set(account, list);
+    }
+    return webhooksOf;
+  }
+
   /** The enabled webhooks of these accounts, by account. */
   async #enabledWebhooksOf(accounts: readonly string[], on: Queryable): Promise<Map<string, Webhook[]>> {
     const webhooksOf = new Map<string, Webhook[]>();
@@ -452,10 +547,9 @@ export class PostgresStore implements Store {
    * per user (usetiful windows need row locks): the transaction path does those.
    */
   async #ingestInOneStatement(batch: readonly PendingIngest[]): Promise<IngestOutcome[] | null> {
-    const webhooksOf = await this.#enabledWebhooksOf(
-      [...new Set(batch.map((request) => request.accountId))],
-      this.#pool,
-    );
+    const webhooksOf = await this.#enabledWebhooksKept([
+      ...new Set(batch.map((request) => request.accountId)),
+    ]);
     if ([...webhooksOf.values()].some((list) => list.some(isBatched))) return null;
     const now = batch[0]?.now ?? Date.now();
     // The first of repeated ids in the group is the one that may be new; the rest are duplicates.
@@ -882,7 +976,10 @@ export class PostgresStore implements Store {
             record.disableIfFailingSince,
           ],
         );
-        if ((disabled.rowCount ?? 0) > 0) await this.#failPending(client, webhookId, 'webhook disabled', now);
+        if ((disabled.rowCount ?? 0) > 0) {
+          this.#configChanged();
+          await this.#failPending(client, webhookId, 'webhook disabled', now);
+        }
       }
     });
     return next ? claimAfterWrite(this.claimDue(next)) : [];
