@@ -67,9 +67,12 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
 
 async function twoProcesses(t: { after(fn: () => Promise<void>): void }) {
   const database = await createTestDatabase();
-  const open = () => new PostgresStore({ connectionString: database.url, poolSize: 2, deliveryAttempts: 4 });
+  // Kept long enough that only announcements can drop what a test keeps, but where it says so.
+  const open = (configKeepMs = 60_000) =>
+    new PostgresStore({ connectionString: database.url, poolSize: 2, deliveryAttempts: 4, configKeepMs });
   const a = open();
   const b = open();
+  const brief = open(300);
   const sql = new pg.Client({ connectionString: database.url });
   const stops: Array<() => Promise<void>> = [];
   t.after(async () => {
@@ -77,6 +80,7 @@ async function twoProcesses(t: { after(fn: () => Promise<void>): void }) {
     await sql.end().catch(() => {});
     await a.close();
     await b.close();
+    await brief.close();
     await database.drop();
   });
   await a.migrate();
@@ -87,7 +91,7 @@ async function twoProcesses(t: { after(fn: () => Promise<void>): void }) {
   const listen = async (store: PostgresStore) => {
     stops.push(await store.notifications.subscribe({ work() {}, events() {} }));
   };
-  return { a, b, sql, listen };
+  return { a, b, brief, sql, listen };
 }
 
 test('a listening process keeps API keys and drops them when another process revokes one', {
@@ -178,4 +182,21 @@ test('a process whose listening connection is cut stops trusting what it kept', 
     async () => (await a.findApiKeyByHash(HASH))?.name === 'changed while deaf',
     'the change made while it was not listening is seen',
   );
+});
+
+test('what is kept is used for at most configKeepMs, even when a change is announced to nobody', {
+  skip,
+}, async (t) => {
+  const { brief, sql, listen } = await twoProcesses(t);
+  await listen(brief);
+  assert.equal((await brief.findApiKeyByHash(HASH))?.name, null);
+  await sql.query('ALTER TABLE api_keys DISABLE TRIGGER api_keys_changed');
+  await sql.query(`UPDATE api_keys SET name = 'announced to nobody'`);
+  await sql.query('ALTER TABLE api_keys ENABLE TRIGGER api_keys_changed');
+  const changedAt = Date.now();
+  await eventually(
+    async () => (await brief.findApiKeyByHash(HASH))?.name === 'announced to nobody',
+    'the unannounced change is seen',
+  );
+  assert.ok(Date.now() - changedAt < 2_000, 'within about its 300 ms');
 });

@@ -43,11 +43,18 @@ export interface PostgresStoreOptions {
   readonly poolSize: number;
   /** Attempts a new delivery gets: the retry schedule's length + 1. */
   readonly deliveryAttempts: number;
+  /**
+   * Longest a kept API key or webhook list is used (default 1 s), announced change or not: the
+   * bound if announcements are lost (a LISTEN behind a transaction-mode pooler hears nothing).
+   */
+  readonly configKeepMs?: number;
 }
 
 const MAX_BATCH_EVENTS = 1000;
 /** Ingest transactions running at once per process; each carries every request queued meanwhile. */
 const INGEST_FLUSHES = 4;
+/** How long a kept API key or webhook list is used at most (PostgresStoreOptions.configKeepMs). */
+const DEFAULT_CONFIG_KEEP_MS = 1000;
 /** Most API keys, and most accounts' webhook lists, kept at once (beyond, all are dropped). */
 const CONFIG_CACHE_LIMIT = 10_000;
 const MAX_EVENTS_PER_FLUSH = 5000;
@@ -92,13 +99,15 @@ export class PostgresStore implements Store {
   /**
    * What every request (its API key) and every ingest (the account's enabled webhooks) looks
    * up, kept only while this process listens for changes (CONFIG_CHANNEL, announced by
-   * triggers in every process's writes) and dropped at each one. A lookup that a change
-   * overtook (`#configGeneration` moved on meanwhile) is used but not kept.
+   * triggers in every process's writes) and dropped at each one, and at most for
+   * `configKeepMs`. A lookup that a change overtook (`#configGeneration` moved on meanwhile)
+   * is used but not kept.
    */
   readonly #keysByHash = new Map<string, ApiKey>();
   readonly #enabledWebhooks = new Map<string, Webhook[]>();
   #configGeneration = 0;
   #configListening = false;
+  #keptSince = 0;
 
   constructor(options: PostgresStoreOptions) {
     this.#options = options;
@@ -196,6 +205,14 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Drops what was kept once it is older than `configKeepMs`. */
+  #expireKept(): void {
+    const now = Date.now();
+    if (now - this.#keptSince < (this.#options.configKeepMs ?? DEFAULT_CONFIG_KEEP_MS)) return;
+    this.#configChanged();
+    this.#keptSince = now;
+  }
+
   /** Whether a lookup that started at `generation` may be kept. */
   #keepable(generation: number, cache: Map<string, unknown>): boolean {
     if (!this.#configListening || generation !== this.#configGeneration) return false;
@@ -286,6 +303,7 @@ export class PostgresStore implements Store {
   }
 
   async findApiKeyByHash(hash: string): Promise<ApiKey | null> {
+    this.#expireKept();
     const kept = this.#keysByHash.get(hash);
     if (kept) return kept;
     const generation = this.#configGeneration;
@@ -506,6 +524,7 @@ export class PostgresStore implements Store {
 
   /** `#enabledWebhooksOf`, from what is kept where it can be (see `#keysByHash`). */
   async #enabledWebhooksKept(accounts: readonly string[]): Promise<Map<string, Webhook[]>> {
+    this.#expireKept();
     const webhooksOf = new Map<string, Webhook[]>();
     const missing: string[] = [];
     for (const account of accounts) {
