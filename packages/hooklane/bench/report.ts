@@ -248,7 +248,7 @@ export function renderReport(report: BenchReport): string {
     `## Hooklane bench (${report.mode}, ${report.date}, ${report.seconds} s${report.aborted ? ', ABORTED at the time limit' : ''})`,
     '',
     `${machine.nproc} cores (${machine.cpu}), ${machine.memory_gb} GB, Node ${machine.node}, PostgreSQL ${machine.postgres}, Redis ${machine.redis}.`,
-    `End to end: ${sizes.e2eEvents.toLocaleString('en-US')} events (batches of ${sizes.batchSize}, ${sizes.clients} clients); latency: ${sizes.latencyRate.toLocaleString('en-US')} single-event requests/s for ${sizes.latencySeconds} s; fan-out: ${sizes.fanoutEvents.toLocaleString('en-US')} events × ${sizes.fanoutWebhooks} webhooks; ⚠ = not every event was accepted (202) or arrived in time (see the JSON).`,
+    `End to end: ${sizes.e2eEvents.toLocaleString('en-US')} events (batches of ${sizes.batchSize}, ${sizes.clients} clients${(sizes.e2eRuns ?? 1) > 1 ? `; the median of ${sizes.e2eRuns} runs` : ''}); latency: ${sizes.latencyRate.toLocaleString('en-US')} single-event requests/s for ${sizes.latencySeconds} s; fan-out: ${sizes.fanoutEvents.toLocaleString('en-US')} events × ${sizes.fanoutWebhooks} webhooks; ⚠ = not every event was accepted (202) or arrived in time (see the JSON).`,
     '',
     resultsTable(results, sizes.backlogEvents),
     '',

@@ -46,6 +46,7 @@ const SYSTEMS: readonly BenchSystem[] = [
 const QUICK: Sizes = {
   warmupEvents: 100,
   e2eEvents: 2_000,
+  e2eRuns: 1,
   latencyRate: 1_000,
   latencySeconds: 5,
   fanoutEvents: 200,
@@ -61,6 +62,7 @@ const QUICK: Sizes = {
 const FULL: Sizes = {
   warmupEvents: 2_000,
   e2eEvents: 20_000,
+  e2eRuns: 3,
   latencyRate: 1_000,
   latencySeconds: 20,
   fanoutEvents: 2_000,
