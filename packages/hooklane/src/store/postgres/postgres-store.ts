@@ -48,11 +48,15 @@ export interface PostgresStoreOptions {
    * bound if announcements are lost (a LISTEN behind a transaction-mode pooler hears nothing).
    */
   readonly configKeepMs?: number;
+  /** Results this process writes between two vacuums of the queue (default 10,000). */
+  readonly vacuumEvery?: number;
 }
 
 const MAX_BATCH_EVENTS = 1000;
 /** Ingest transactions running at once per process; each carries every request queued meanwhile. */
 const INGEST_FLUSHES = 4;
+/** Results a process writes between two vacuums of the queue (PostgresStoreOptions.vacuumEvery). */
+const DEFAULT_VACUUM_EVERY = 10_000;
 /** How long a kept API key or webhook list is used at most (PostgresStoreOptions.configKeepMs). */
 const DEFAULT_CONFIG_KEEP_MS = 1000;
 /** Most API keys, and most accounts' webhook lists, kept at once (beyond, all are dropped). */
@@ -108,6 +112,9 @@ export class PostgresStore implements Store {
   #configGeneration = 0;
   #configListening = false;
   #keptSince = 0;
+  /** Results written since this process last vacuumed the queue, and the vacuum running. */
+  #settledSinceVacuum = 0;
+  #vacuuming: Promise<void> | null = null;
 
   constructor(options: PostgresStoreOptions) {
     this.#options = options;
@@ -183,6 +190,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#vacuuming;
     await this.#pool.end();
   }
 
@@ -920,6 +928,7 @@ export class PostgresStore implements Store {
 
   async recordAttempts(results: readonly AttemptRecord[], next?: ClaimRequest): Promise<ClaimedDelivery[]> {
     if (results.length === 0) return next ? this.claimDue(next) : [];
+    this.#countSettled(results.length);
     const attempts = results.map((r) => r.attempt);
     // A webhook's streak: the last outcome in this batch decides, as it would one by one.
     const last = new Map<string, AttemptRecord>();
@@ -1002,6 +1011,30 @@ export class PostgresStore implements Store {
       }
     });
     return next ? claimAfterWrite(this.claimDue(next)) : [];
+  }
+
+  /**
+   * Every lease and every result leaves a dead version of a delivery row, and its index
+   * entries, which each claim then reads past until a vacuum removes them; autovacuum may be
+   * off, and by default wakes once a minute, while one busy webhook leaves thousands a second
+   * (measured: end to end fell 2,886 → 2,597 ev/s over four 20,000-event runs, and rose to
+   * 3,437 with a ~100 ms VACUUM between runs). So each process vacuums `deliveries` itself
+   * after every `vacuumEvery` results it writes, in the background; SKIP_LOCKED leaves the
+   * table to a vacuum already running (another process's, or autovacuum's).
+   */
+  #countSettled(count: number): void {
+    this.#settledSinceVacuum += count;
+    if (this.#settledSinceVacuum < (this.#options.vacuumEvery ?? DEFAULT_VACUUM_EVERY) || this.#vacuuming)
+      return;
+    this.#settledSinceVacuum = 0;
+    this.#vacuuming = this.#query('VACUUM (SKIP_LOCKED) deliveries')
+      .then(
+        () => {},
+        () => {},
+      )
+      .finally(() => {
+        this.#vacuuming = null;
+      });
   }
 
   async releaseClaims(deliveryIds: readonly string[]): Promise<void> {
