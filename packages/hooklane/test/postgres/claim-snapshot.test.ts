@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import pg from 'pg';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { createTestDatabase, testDatabaseUrl } from '../helpers/postgres.ts';
+import { sampleWebhook } from '../helpers/store-fixtures.ts';
 
 const CLAIM_LOCK = 7320451982;
 
@@ -23,23 +24,7 @@ test('a delivery committed while a claim waits for the claim lock is claimed wit
   await store.migrate();
   await store.createAccount({ id: 'acc_1', name: 'a', createdAt: 1 });
   await store.insertWebhook(
-    {
-      id: 'wh_1',
-      accountId: 'acc_1',
-      name: 'hook',
-      url: 'http://127.0.0.1:9/hook',
-      events: ['*'],
-      filters: { contentIds: null },
-      format: 'appcues',
-      batchWindowMs: 0,
-      headers: { 'x-extra': 'yes' },
-      enabled: true,
-      disabledReason: null,
-      failingSince: null,
-      signed: true,
-      createdAt: 1,
-      updatedAt: 1,
-    },
+    sampleWebhook('wh_1', { name: 'hook', headers: { 'x-extra': 'yes' }, signed: true }),
     { sealed: 'sealed-secret', createdAt: 1, expiresAt: null },
   );
 

@@ -5,45 +5,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import type { ApiKey, Webhook } from '../../src/core/model.ts';
+import type { ApiKey } from '../../src/core/model.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { NewEvent } from '../../src/store/store.ts';
 import { createTestDatabase, testDatabaseUrl } from '../helpers/postgres.ts';
+import { sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
 
 const skip = testDatabaseUrl() === null ? 'TEST_DATABASE_URL is not set (SQLite-only run)' : false;
 
-const webhook = (id: string, overrides: Partial<Webhook> = {}): Webhook => ({
-  id,
-  accountId: 'acc_1',
-  name: id,
-  url: 'http://127.0.0.1:9/hook',
-  events: ['*'],
-  filters: { contentIds: null },
-  format: 'appcues',
-  batchWindowMs: 0,
-  headers: {},
-  enabled: true,
-  disabledReason: null,
-  failingSince: null,
-  signed: false,
-  createdAt: 1,
-  updatedAt: 1,
-  ...overrides,
-});
+const webhook = sampleWebhook;
 
 let events = 0;
-const event = (): NewEvent => {
-  const id = `e${++events}`;
-  return {
-    id,
-    name: 'appcues:flow_started',
-    typeId: 'flow_started',
-    userId: 'u1',
-    contentId: 'f1',
-    occurredAt: 1,
-    body: `{"id":"${id}"}`,
-  };
-};
+const event = (): NewEvent => sampleEvent(`e${++events}`);
 
 const KEY: ApiKey = {
   id: 'key_1',

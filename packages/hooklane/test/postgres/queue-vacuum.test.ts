@@ -5,32 +5,10 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
-import type { AttemptRecord, ClaimedDelivery } from '../../src/store/store.ts';
 import { createTestDatabase, testDatabaseUrl } from '../helpers/postgres.ts';
+import { attemptRecord, sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
 
 const skip = testDatabaseUrl() === null ? 'TEST_DATABASE_URL is not set (SQLite-only run)' : false;
-
-const succeeded = (claimed: ClaimedDelivery, at: number): AttemptRecord => ({
-  attempt: {
-    id: `att_${claimed.delivery.id}`,
-    deliveryId: claimed.delivery.id,
-    accountId: claimed.delivery.accountId,
-    webhookId: claimed.webhook.id,
-    number: 1,
-    startedAt: at,
-    durationMs: 1,
-    url: claimed.webhook.url,
-    requestHeaders: {},
-    responseStatus: 204,
-    responseHeaders: {},
-    responseBody: '',
-    error: null,
-    nextAttemptAt: null,
-  },
-  verdict: 'succeeded',
-  nextAttemptAt: null,
-  disableIfFailingSince: 0,
-});
 
 test('after every vacuumEvery results it writes, a process vacuums the deliveries table', {
   skip,
@@ -51,26 +29,7 @@ test('after every vacuumEvery results it writes, a process vacuums the deliverie
   await store.migrate();
   await sql.connect();
   await store.createAccount({ id: 'acc_1', name: 'one', createdAt: 1 });
-  await store.insertWebhook(
-    {
-      id: 'wh_1',
-      accountId: 'acc_1',
-      name: 'hook',
-      url: 'http://127.0.0.1:9/hook',
-      events: ['*'],
-      filters: { contentIds: null },
-      format: 'appcues',
-      batchWindowMs: 0,
-      headers: {},
-      enabled: true,
-      disabledReason: null,
-      failingSince: null,
-      signed: false,
-      createdAt: 1,
-      updatedAt: 1,
-    },
-    null,
-  );
+  await store.insertWebhook(sampleWebhook('wh_1'), null);
   const vacuums = async () =>
     Number(
       (await sql.query(`SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'deliveries'`)).rows[0]
@@ -79,23 +38,15 @@ test('after every vacuumEvery results it writes, a process vacuums the deliverie
   const ids = ['e1', 'e2', 'e3', 'e4', 'e5'];
   await store.ingest(
     'acc_1',
-    ids.map((id) => ({
-      id,
-      name: 'appcues:flow_started',
-      typeId: 'flow_started',
-      userId: 'u',
-      contentId: null,
-      occurredAt: 1,
-      body: `{"id":"${id}"}`,
-    })),
+    ids.map((id) => sampleEvent(id)),
     10,
   );
   const claimed = await store.claimDue({ now: 11, limit: 10, leaseMs: 30_000, perWebhookCap: 32 });
   assert.equal(claimed.length, 5);
-  await store.recordAttempts(claimed.slice(0, 3).map((c) => succeeded(c, 12)));
+  await store.recordAttempts(claimed.slice(0, 3).map((c) => attemptRecord(c, 'succeeded', 12)));
   await sleep(1_500);
   assert.equal(await vacuums(), 0, 'three results: not yet');
-  await store.recordAttempts(claimed.slice(3).map((c) => succeeded(c, 13)));
+  await store.recordAttempts(claimed.slice(3).map((c) => attemptRecord(c, 'succeeded', 13)));
   const until = Date.now() + 10_000;
   while ((await vacuums()) === 0) {
     if (Date.now() > until) assert.fail('no vacuum of deliveries within 10 s of the fourth result');

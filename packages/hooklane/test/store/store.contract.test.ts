@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Webhook } from '../../src/core/model.ts';
-import type { AttemptRecord, ClaimedDelivery, NewEvent, Store } from '../../src/store/store.ts';
+import type { ClaimedDelivery, NewEvent, Store } from '../../src/store/store.ts';
+import { attemptRecord, sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
 import { BACKENDS } from './backends.ts';
 
 const T0 = 1_800_000_000_000;
@@ -9,67 +10,17 @@ let seq = 0;
 
 function webhook(overrides: Partial<Webhook> = {}): Webhook {
   seq++;
-  return {
-    id: `wh_${String(seq).padStart(26, '0')}`,
-    accountId: 'acc_1',
+  return sampleWebhook(`wh_${String(seq).padStart(26, '0')}`, {
     name: `hook ${seq}`,
-    url: 'http://127.0.0.1:9/hook',
-    events: ['*'],
-    filters: { contentIds: null },
-    format: 'appcues',
-    batchWindowMs: 0,
-    headers: {},
-    enabled: true,
-    disabledReason: null,
-    failingSince: null,
-    signed: false,
     createdAt: T0,
     updatedAt: T0,
     ...overrides,
-  };
+  });
 }
 
-function event(id: string, overrides: Partial<NewEvent> = {}): NewEvent {
-  return {
-    id,
-    name: 'appcues:flow_started',
-    typeId: 'flow_started',
-    userId: 'u1',
-    contentId: 'f1',
-    occurredAt: T0,
-    body: `{"id":"${id}"}`,
-    ...overrides,
-  };
-}
-
-function record(
-  claimed: ClaimedDelivery,
-  verdict: AttemptRecord['verdict'],
-  at: number,
-  nextAttemptAt: number | null = null,
-): AttemptRecord {
-  return {
-    attempt: {
-      id: `att_${String(++seq).padStart(26, '0')}`,
-      deliveryId: claimed.delivery.id,
-      accountId: claimed.delivery.accountId,
-      webhookId: claimed.webhook.id,
-      number: claimed.delivery.attemptCount + 1,
-      startedAt: at,
-      durationMs: 5,
-      url: claimed.webhook.url,
-      requestHeaders: { 'webhook-id': claimed.delivery.id },
-      responseStatus: verdict === 'succeeded' ? 204 : verdict === 'gone' ? 410 : 500,
-      responseHeaders: {},
-      responseBody: '',
-      error: verdict === 'succeeded' ? null : 'HTTP 500',
-      nextAttemptAt,
-    },
-    verdict,
-    nextAttemptAt,
-    disableIfFailingSince: at - 1_000_000,
-  };
-}
+const event = (id: string, overrides: Partial<NewEvent> = {}): NewEvent =>
+  sampleEvent(id, { occurredAt: T0, ...overrides });
+const record = attemptRecord;
 
 const claim = (store: Store, now: number, limit = 100, cap = 32) =>
   store.claimDue({ now, limit, leaseMs: 30_000, perWebhookCap: cap });
