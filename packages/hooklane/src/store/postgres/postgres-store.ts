@@ -810,12 +810,12 @@ export class PostgresStore implements Store {
 
   /** Claimed rows (the claim function's) → what the engine sends. */
   async #handOut(rows: readonly QueryResultRow[], request: ClaimRequest): Promise<ClaimedDelivery[]> {
-    const leased: string[] = [];
     try {
-      return await this.#claimed(rows, leased);
+      return await this.#claimed(rows);
     } catch (error) {
       // Nothing of this claim reaches the engine: give it back as soon as the database answers
       // again, rather than leaving it (and its webhooks' in-flight slots) leased for a whole lease.
+      const leased = rows.map((row) => String(row.id));
       if (leased.length > 0) this.#giveBack(leased, request.now + request.leaseMs, request.leaseMs);
       throw error;
     }
@@ -835,10 +835,9 @@ export class PostgresStore implements Store {
     attempt();
   }
 
-  /** Claimed rows → what the engine sends; `leased` collects their ids as soon as they are known. */
-  async #claimed(rows: readonly QueryResultRow[], leased: string[]): Promise<ClaimedDelivery[]> {
+  /** Claimed rows → what the engine sends. */
+  async #claimed(rows: readonly QueryResultRow[]): Promise<ClaimedDelivery[]> {
     if (rows.length === 0) return [];
-    for (const row of rows) leased.push(String(row.id));
     const webhooks = new Map<string, Webhook>();
     const secrets = new Map<string, StoredSecret[]>();
     const events = new Map<string, StoredEvent[]>();
