@@ -60,6 +60,11 @@ export class DeliveryEngine {
   #loop: Promise<void> | null = null;
   #wakeRequested = false;
   #wake: (() => void) | null = null;
+  #wakeBy: ((at: number) => void) | null = null;
+  /** The earliest due attempt the loop knows of (see #idleDelay), when it last asked, and whether its last sleep ran out. */
+  #nextDue: number | null = null;
+  #dueAskedAt = Number.NEGATIVE_INFINITY;
+  #timerWoke = true;
   #stopping = false;
   #idle: (() => void) | null = null;
 
@@ -104,7 +109,7 @@ export class DeliveryEngine {
   }
 
   async #run(): Promise<void> {
-    const { store, now, logger } = this.#deps;
+    const { store, logger } = this.#deps;
     const { pollIntervalMs } = this.#options;
     while (!this.#stopping) {
       this.#wakeRequested = false;
@@ -124,16 +129,45 @@ export class DeliveryEngine {
         }
       }
       if (claimedAll || this.#wakeRequested || this.#stopping) continue;
-      let delay = pollIntervalMs;
+      this.#timerWoke = await this.#sleep(await this.#idleDelay());
+    }
+  }
+
+  /**
+   * How long the loop may sleep before claiming again: until the next attempt it knows to be
+   * due, at most the poll interval. Due work it could not claim waits for a free slot (which
+   * wakes the loop) or the poll. It asks the store only when its sleep ran out (at a due time
+   * or the poll) or the last answer is a poll interval old: between asks, the retries this
+   * engine scheduled itself keep the answer current, and another process's retry is claimed
+   * at the latest one poll interval after it is due. Asking after every wake-up had cost a
+   * round trip per announced ingest.
+   */
+  async #idleDelay(): Promise<number> {
+    const { pollIntervalMs } = this.#options;
+    const now = this.#deps.now();
+    if (this.#timerWoke || now - this.#dueAskedAt >= pollIntervalMs) {
+      this.#dueAskedAt = now;
+      // A retry scheduled while the store answers is kept (#scheduled sets it meanwhile).
+      this.#nextDue = null;
+      let answer: number | null = null;
       try {
-        const nextDue = await store.nextDueAt(now());
-        // Due work we could not claim waits for a free slot (which wakes us) or the poll.
-        if (nextDue !== null && nextDue > now()) delay = Math.min(pollIntervalMs, nextDue - now());
+        answer = await this.#deps.store.nextDueAt(now);
       } catch {
         // The next claim reports the failure.
       }
-      await this.#sleep(delay);
+      const meanwhile = this.#nextDue;
+      this.#nextDue = meanwhile === null || (answer !== null && answer < meanwhile) ? answer : meanwhile;
     }
+    const due = this.#nextDue;
+    const after = this.#deps.now();
+    return due !== null && due > after ? Math.min(pollIntervalMs, due - after) : pollIntervalMs;
+  }
+
+  /** A retry this engine scheduled: the loop wakes for it if it is due before what it knew. */
+  #scheduled(at: number): void {
+    const known = this.#nextDue;
+    if (known === null || known <= this.#deps.now() || at < known) this.#nextDue = at;
+    this.#wakeBy?.(at);
   }
 
   /**
@@ -148,17 +182,27 @@ export class DeliveryEngine {
     return { now: this.#deps.now(), limit, leaseMs, perWebhookCap: maxInFlightPerWebhook };
   }
 
-  #sleep(ms: number): Promise<void> {
-    if (this.#wakeRequested) return Promise.resolve();
+  /**
+   * Sleeps for `ms` or until notified; true when the time ran out. `#wakeBy` can bring the
+   * end of the sleep forward.
+   */
+  #sleep(ms: number): Promise<boolean> {
+    if (this.#wakeRequested) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      let timer = setTimeout(() => done(true), ms);
+      let until = this.#deps.now() + ms;
+      const done = (ranOut: boolean) => {
         clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = () => {
         this.#wake = null;
-        done();
+        this.#wakeBy = null;
+        resolve(ranOut);
+      };
+      this.#wake = () => done(false);
+      this.#wakeBy = (at) => {
+        if (at >= until) return;
+        clearTimeout(timer);
+        until = at;
+        timer = setTimeout(() => done(true), Math.max(0, at - this.#deps.now()));
       };
     });
   }
@@ -337,7 +381,10 @@ export class DeliveryEngine {
     } finally {
       if (request) this.#reserved -= request.limit;
     }
-    for (const record of batch) this.#claimed.delete(record.attempt.deliveryId);
+    for (const record of batch) {
+      this.#claimed.delete(record.attempt.deliveryId);
+      if (record.nextAttemptAt !== null) this.#scheduled(record.nextAttemptAt);
+    }
     for (const item of claimed) this.#attempt(item);
     // More may be due than this claim could take; the loop claims the rest (or sleeps till due).
     if (!request || claimed.length === request.limit) this.notify();

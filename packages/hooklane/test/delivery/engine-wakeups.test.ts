@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import pino from 'pino';
+import { SecretBox } from '../../src/core/secrets.ts';
+import { DeliveryEngine } from '../../src/delivery/engine.ts';
+import { createSender } from '../../src/delivery/sender.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { Store } from '../../src/store/store.ts';
+import { type Behaviour, startReceiver } from '../helpers/receiver.ts';
+import { sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
+
+const POLL_MS = 60_000;
+
+/**
+ * A delivery engine on a real SQLite file and a real receiver, with a poll interval far
+ * longer than the test: whatever it sends, it sends because it was told of new work or
+ * knew when a retry was due. The store is the real one; `nextDueAt` calls are counted.
+ */
+async function setup(t: test.TestContext, behaviour: Behaviour) {
+  const dir = mkdtempSync(join(tmpdir(), 'hooklane-engine-'));
+  const real = SqliteStore.open({ path: join(dir, 'hooklane.db'), deliveryAttempts: 3 });
+  let nextDueAsks = 0;
+  const store = new Proxy(real, {
+    get(target, property) {
+      if (property === 'nextDueAt') {
+        return (now: number) => {
+          nextDueAsks++;
+          return target.nextDueAt(now);
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as Store;
+  const receiver = await startReceiver(behaviour);
+  await store.createAccount({ id: 'acc_1', name: 'Engine test', createdAt: 1 });
+  await store.insertWebhook(sampleWebhook('wh_1', { url: `${receiver.url}/hook` }), null);
+  const engine = new DeliveryEngine(
+    {
+      claimBatchSize: 100,
+      leaseMs: 30_000,
+      maxInFlight: 64,
+      maxInFlightPerWebhook: 32,
+      pollIntervalMs: POLL_MS,
+      disableAfterMs: 86_400_000,
+      retry: { schedule: [150, 150], jitter: 0 },
+    },
+    {
+      store,
+      sender: createSender({
+        timeoutMs: 5_000,
+        maxResponseBytes: 65_536,
+        allowPrivateNetworks: true,
+        connectionsPerOrigin: 32,
+      }),
+      secretBox: new SecretBox(randomBytes(32)),
+      metrics: createMetrics(() => store.queueStats()),
+      logger: pino({ level: 'silent' }),
+      now: Date.now,
+      random: () => 0.5,
+    },
+  );
+  engine.start();
+  t.after(async () => {
+    await engine.stop(1_000);
+    await receiver.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  let sent = 0;
+  return {
+    receiver,
+    engine,
+    nextDueAsks: () => nextDueAsks,
+    async ingest(): Promise<void> {
+      await store.ingest('acc_1', [sampleEvent(`evt_${String(++sent).padStart(4, '0')}`)], Date.now());
+      engine.notify();
+    },
+  };
+}
+
+test('announced work is claimed without asking the store for the next due time on every wake-up', async (t) => {
+  const h = await setup(t, () => undefined);
+  await h.receiver.waitFor(0);
+  const before = h.nextDueAsks();
+  for (let i = 1; i <= 20; i++) {
+    await h.ingest();
+    await h.receiver.waitFor(i, 5_000);
+  }
+  // One ask when the loop first goes idle, and at most one more while the test runs (a
+  // poll interval is a minute); asking after every wake-up would be about 20.
+  assert.ok(h.nextDueAsks() - before <= 2, `asked ${h.nextDueAsks() - before} times for 20 wake-ups`);
+});
+
+test('a retry the engine scheduled is sent when due, not at the next poll', async (t) => {
+  const h = await setup(t, (n) => (n === 0 ? { status: 500 } : { status: 204 }));
+  await h.ingest();
+  const [first, second] = await h.receiver.waitFor(2, 5_000);
+  const gap = (second?.at ?? 0) - (first?.at ?? 0);
+  assert.ok(gap >= 140 && gap < 2_000, `the retry came ${gap} ms after the first attempt`);
+});
