@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import pg from 'pg';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { createTestDatabase, testDatabaseUrl } from '../helpers/postgres.ts';
-import { sampleWebhook } from '../helpers/store-fixtures.ts';
+import { attemptRecord, sampleWebhook } from '../helpers/store-fixtures.ts';
 
 const CLAIM_LOCK = 7320451982;
 
@@ -28,26 +28,38 @@ test('a delivery committed while a claim waits for the claim lock is claimed wit
     { sealed: 'sealed-secret', createdAt: 1, expiresAt: null },
   );
 
-  // Another worker holds the claim lock: this claim's statement starts, then waits for it.
+  // One delivery is due (a claim finding none returns without the lock); another worker holds
+  // the claim lock: this claim's statement starts, then waits for it.
+  const now = Date.now();
+  const event = (id: string) => ({
+    id,
+    name: 'custom',
+    typeId: null,
+    userId: 'u1',
+    contentId: null,
+    occurredAt: now,
+    body: `{"id":"${id}","name":"custom"}`,
+  });
+  await store.ingest('acc_1', [event('ev_early')], now);
   await holder.connect();
   await holder.query('BEGIN');
   await holder.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
-  const now = Date.now();
   const claiming = store.claimDue({ now: now + 1, limit: 10, leaseMs: 30_000, perWebhookCap: 32 });
   await waitForLockWaiter(holder);
 
   // Meanwhile an event and its delivery commit; then the lock is released.
-  const body = '{"id":"ev_late","name":"custom"}';
-  await store.ingest(
-    'acc_1',
-    [{ id: 'ev_late', name: 'custom', typeId: null, userId: 'u1', contentId: null, occurredAt: now, body }],
-    now,
-  );
+  const body = event('ev_late').body;
+  await store.ingest('acc_1', [event('ev_late')], now);
   await holder.query('COMMIT');
 
-  const [claimed, ...rest] = await claiming;
-  assert.equal(rest.length, 0);
-  assert.ok(claimed, 'the delivery committed during the wait is claimed');
+  const claimedAll = await claiming;
+  assert.deepEqual(
+    claimedAll.map((item) => item.delivery.eventId),
+    ['ev_early', 'ev_late'],
+    'the delivery committed during the wait is claimed too',
+  );
+  const claimed = claimedAll[1];
+  assert.ok(claimed);
   assert.deepEqual(
     claimed.events.map((event) => event.body),
     [body],
@@ -74,3 +86,55 @@ async function waitForLockWaiter(holder: pg.Client): Promise<void> {
   }
   throw new Error('no claim waited for the lock');
 }
+
+test('a claim that finds nothing due returns at once, without waiting for the claim lock', {
+  skip: testDatabaseUrl() === null ? 'TEST_DATABASE_URL is not set (SQLite-only run)' : false,
+}, async (t) => {
+  const database = await createTestDatabase();
+  const store = new PostgresStore({ connectionString: database.url, poolSize: 4, deliveryAttempts: 4 });
+  const holder = new pg.Client({ connectionString: database.url });
+  t.after(async () => {
+    await holder.end().catch(() => {});
+    await store.close();
+    await database.drop();
+  });
+  await store.migrate();
+  await store.createAccount({ id: 'acc_1', name: 'a', createdAt: 1 });
+  await store.insertWebhook(sampleWebhook('wh_1'), null);
+  const now = Date.now();
+  await store.ingest(
+    'acc_1',
+    [
+      {
+        id: 'ev_1',
+        name: 'custom',
+        typeId: null,
+        userId: 'u1',
+        contentId: null,
+        occurredAt: now,
+        body: '{}',
+      },
+    ],
+    now,
+  );
+  const request = { now: now + 1, limit: 10, leaseMs: 30_000, perWebhookCap: 32 };
+  const [claimed] = await store.claimDue(request);
+  assert.ok(claimed);
+
+  // Another worker holds the claim lock; nothing else is due (the one delivery is leased).
+  await holder.connect();
+  await holder.query('BEGIN');
+  await holder.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
+  const within = <T>(work: Promise<T>) =>
+    Promise.race([
+      work,
+      new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 3_000).unref()),
+    ]);
+  assert.deepEqual(await within(store.claimDue(request)), [], 'an empty claim, not a wait for the lock');
+  assert.deepEqual(
+    await within(store.recordAttempts([attemptRecord(claimed, 'succeeded', now + 2)], request)),
+    [],
+    'the same for the claim that follows a result write',
+  );
+  await holder.query('COMMIT');
+});
