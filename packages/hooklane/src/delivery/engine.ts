@@ -61,10 +61,9 @@ export class DeliveryEngine {
   #wakeRequested = false;
   #wake: (() => void) | null = null;
   #wakeBy: ((at: number) => void) | null = null;
-  /** The earliest due attempt the loop knows of (see #idleDelay), when it last asked, and whether its last sleep ran out. */
+  /** The earliest due attempt the loop knows of (see #idleDelay), and when it last asked the store. */
   #nextDue: number | null = null;
   #dueAskedAt = Number.NEGATIVE_INFINITY;
-  #timerWoke = true;
   #stopping = false;
   #idle: (() => void) | null = null;
 
@@ -111,6 +110,7 @@ export class DeliveryEngine {
   async #run(): Promise<void> {
     const { store, logger } = this.#deps;
     const { pollIntervalMs } = this.#options;
+    let sleepRanOut = true;
     while (!this.#stopping) {
       this.#wakeRequested = false;
       const request = this.#claimRequest();
@@ -129,7 +129,7 @@ export class DeliveryEngine {
         }
       }
       if (claimedAll || this.#wakeRequested || this.#stopping) continue;
-      this.#timerWoke = await this.#sleep(await this.#idleDelay());
+      sleepRanOut = await this.#sleep(await this.#idleDelay(sleepRanOut));
     }
   }
 
@@ -142,10 +142,10 @@ export class DeliveryEngine {
    * at the latest one poll interval after it is due. Asking after every wake-up had cost a
    * round trip per announced ingest.
    */
-  async #idleDelay(): Promise<number> {
+  async #idleDelay(sleepRanOut: boolean): Promise<number> {
     const { pollIntervalMs } = this.#options;
     const now = this.#deps.now();
-    if (this.#timerWoke || now - this.#dueAskedAt >= pollIntervalMs) {
+    if (sleepRanOut || now - this.#dueAskedAt >= pollIntervalMs) {
       this.#dueAskedAt = now;
       // A retry scheduled while the store answers is kept (#scheduled sets it meanwhile).
       this.#nextDue = null;

@@ -808,7 +808,7 @@ export class PostgresStore implements Store {
     return this.#handOut(rows, request);
   }
 
-  /** Claimed rows (the claim function's) → what the engine sends. */
+  /** `#claimed`, giving the rows' leases back if it fails. */
   async #handOut(rows: readonly QueryResultRow[], request: ClaimRequest): Promise<ClaimedDelivery[]> {
     try {
       return await this.#claimed(rows);
@@ -1178,7 +1178,6 @@ export class PostgresStore implements Store {
   }
 }
 
-/** PostgreSQL wants booleans where SQLite stores 0/1. */
 /**
  * The claim that follows a result write which has committed: if it fails, the write must not
  * (the engine would write the results again, and their attempts exist); it claimed nothing,
@@ -1203,6 +1202,7 @@ function eventColumns(rows: readonly { accountId: string; event: NewEvent; now: 
   ];
 }
 
+/** PostgreSQL wants booleans where SQLite stores 0/1. */
 function pgWebhookValues(webhook: Webhook): unknown[] {
   const values: unknown[] = webhookValues(webhook);
   values[9] = webhook.enabled;
