@@ -8,11 +8,20 @@ import { createSender } from '../../src/delivery/sender.ts';
 describe('sender', () => {
   let server: http.Server;
   let base = '';
+  const arrived: string[] = [];
   before(async () => {
     server = http.createServer((req, res) => {
+      arrived.push(req.url ?? '');
       if (req.url === '/hang') return; // never answers
       req.resume();
-      req.on('end', () => res.writeHead(204).end());
+      req.on('end', () => {
+        if (req.url === '/big') {
+          res.writeHead(200, { 'x-one': 'a', 'set-cookie': ['b=1', 'c=2'] });
+          res.write('x'.repeat(800));
+          setTimeout(() => res.end('y'.repeat(800)), 5); // two chunks
+        } else if (req.url === '/moved') res.writeHead(302, { location: '/ok' }).end();
+        else res.writeHead(204).end();
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -40,6 +49,63 @@ describe('sender', () => {
     assert.equal(hung.status, null);
     assert.match(hung.error ?? '', /^timeout: no complete response within 300 ms/);
     assert.ok(hung.durationMs >= 290 && hung.durationMs < 2_000, `took ${hung.durationMs} ms`);
+    await s.close();
+  });
+
+  it('keeps the status, the headers and the first maxResponseBytes of the body; follows no redirect', async () => {
+    const s = sender();
+    const signal = new AbortController().signal;
+    const big = await s.send(`${base}/big`, { 'x-test': '1' }, '{}', signal);
+    assert.equal(big.status, 200);
+    assert.equal(big.error, null);
+    assert.equal(big.body, `${'x'.repeat(800)}${'y'.repeat(224)}`);
+    assert.equal(big.headers?.['x-one'], 'a');
+    assert.equal(big.headers?.['set-cookie'], 'b=1, c=2');
+    const moved = await s.send(`${base}/moved`, {}, '{}', signal);
+    assert.equal(moved.status, 302);
+    assert.equal(moved.headers?.location, '/ok');
+    assert.equal(moved.body, '');
+    await s.close();
+  });
+
+  it('a refused connection, a bad URL and a bad header are failed attempts, not exceptions', async () => {
+    const s = sender();
+    const signal = new AbortController().signal;
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = await s.send(`http://127.0.0.1:${port}/`, {}, '{}', signal);
+    assert.equal(refused.status, null);
+    assert.match(refused.error ?? '', /ECONNREFUSED/);
+    const badUrl = await s.send('not a url', {}, '{}', signal);
+    assert.equal(badUrl.status, null);
+    assert.ok(badUrl.error);
+    const badHeader = await s.send(`${base}/ok`, { 'x-bad': 'a\r\nb' }, '{}', signal);
+    assert.equal(badHeader.status, null);
+    assert.ok(badHeader.error);
+    await s.close();
+  });
+
+  it('a request still waiting for a connection at its timeout ends then, and is never sent', async () => {
+    const s = createSender({
+      timeoutMs: 200,
+      maxResponseBytes: 1024,
+      allowPrivateNetworks: true,
+      connectionsPerOrigin: 1,
+    });
+    const signal = new AbortController().signal;
+    const before = arrived.length;
+    const started = performance.now();
+    const [first, queued] = await Promise.all([
+      s.send(`${base}/hang`, {}, '{}', signal),
+      s.send(`${base}/queued`, {}, '{}', signal),
+    ]);
+    assert.ok(performance.now() - started < 1_000, 'both end at the timeout');
+    assert.match(first.error ?? '', /^timeout/);
+    assert.match(queued.error ?? '', /^timeout/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(arrived.slice(before), ['/hang'], 'the queued request never reached the server');
     await s.close();
   });
 
