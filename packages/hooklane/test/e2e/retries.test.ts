@@ -432,7 +432,8 @@ test('deleting a webhook while a delivery is in flight leaves it cancelled', asy
 });
 
 test('disabling a webhook while a delivery is in flight fails it instead of retrying', async (t) => {
-  const h = await setup(t, { HOOKLANE_RETRY_SCHEDULE: '300ms,300ms' });
+  // A retry 1 s (±20%) after the failure leaves a slow machine time to disable before it.
+  const h = await setup(t, { HOOKLANE_RETRY_SCHEDULE: '1s,1s' });
   const receiver = await h.receiver(() => ({ status: 500, delayMs: 500 }));
   const webhookId = await h.webhook(`${receiver.url}/hook`);
   await h.send();
@@ -452,6 +453,6 @@ test('disabling a webhook while a delivery is in flight fails it instead of retr
   assert.equal(after.attempts[0].response.status, 500);
   assert.equal(after.status, 'failed', 'a disabled webhook owes nothing more');
   assert.equal(after.next_attempt_at, null);
-  await sleep(800);
+  await sleep(1_300);
   assert.equal(receiver.requests.length, 1, 'a disabled webhook gets no retry');
 });

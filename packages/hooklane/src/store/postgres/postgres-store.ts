@@ -977,9 +977,15 @@ export class PostgresStore implements Store {
       return [];
     }
     await this.#transaction(async (client) => {
+      // The failing webhooks' rows first, in id order, before the write reads whether each is
+      // still enabled: a disable committing meanwhile (it fails pending deliveries but those in
+      // flight) is then waited for and seen, so the retry of a delivery in flight cannot outlive
+      // it. Rows locked in one order (two result batches may be written at once, and a disable
+      // locks its webhook before its deliveries) cannot deadlock.
+      await client.query('SELECT 1 FROM webhooks WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE', [
+        [...firstFailure.keys()],
+      ]);
       await this.#query(recordAttemptsSql, values, client);
-      // Webhooks in id order: two result batches may be written at once, and rows locked in one
-      // order cannot deadlock.
       const byWebhookId = [...last.values()].sort((a, b) =>
         a.attempt.webhookId < b.attempt.webhookId ? -1 : a.attempt.webhookId > b.attempt.webhookId ? 1 : 0,
       );
