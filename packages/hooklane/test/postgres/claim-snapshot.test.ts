@@ -3,11 +3,9 @@
 // and a claim that finds nothing due does not wait for the lock at all.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import pg from 'pg';
 import type { StoredSecret, Webhook } from '../../src/core/model.ts';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { NewEvent } from '../../src/store/store.ts';
-import { createTestDatabase, testDatabaseUrl } from '../helpers/postgres.ts';
+import { storeWithSession, testDatabaseUrl } from '../helpers/postgres.ts';
 import { attemptRecord, sampleWebhook } from '../helpers/store-fixtures.ts';
 
 const CLAIM_LOCK = 7320451982;
@@ -20,19 +18,7 @@ const CLAIM = { now: NOW + 1, limit: 10, leaseMs: 30_000, perWebhookCap: 32 };
  * session that takes the claim lock as another worker's claim would.
  */
 async function setup(t: test.TestContext, webhook: Webhook, secret: StoredSecret | null) {
-  const database = await createTestDatabase();
-  const store = new PostgresStore({ connectionString: database.url, poolSize: 4, deliveryAttempts: 4 });
-  const holder = new pg.Client({ connectionString: database.url });
-  // In this order: the database is dropped with force, which would cut open connections.
-  t.after(async () => {
-    await holder.end().catch(() => {});
-    await store.close();
-    await database.drop();
-  });
-  await store.migrate();
-  await store.createAccount({ id: 'acc_1', name: 'a', createdAt: 1 });
-  await store.insertWebhook(webhook, secret);
-  await holder.connect();
+  const { store, sql: holder } = await storeWithSession(t, webhook, { secret });
   return {
     store,
     async holdClaimLock(): Promise<void> {

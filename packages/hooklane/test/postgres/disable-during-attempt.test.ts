@@ -4,10 +4,8 @@
 // disable's transaction is held open in a second session while the attempt's result is written.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import pg from 'pg';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
-import { createTestDatabase, testDatabaseUrl } from '../helpers/postgres.ts';
-import { attemptRecord, sampleWebhook } from '../helpers/store-fixtures.ts';
+import { storeWithSession, testDatabaseUrl } from '../helpers/postgres.ts';
+import { attemptRecord, sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
 
 const skip = testDatabaseUrl() === null ? 'TEST_DATABASE_URL is not set (SQLite-only run)' : false;
 const NOW = Date.now();
@@ -15,38 +13,13 @@ const NOW = Date.now();
 test('a failed attempt written while its webhook is being disabled fails the delivery, with no retry', {
   skip,
 }, async (t) => {
-  const database = await createTestDatabase();
-  const store = new PostgresStore({ connectionString: database.url, poolSize: 4, deliveryAttempts: 4 });
-  const admin = new pg.Client({ connectionString: database.url });
-  t.after(async () => {
-    await admin.end().catch(() => {});
-    await store.close();
-    await database.drop();
-  });
-  await store.migrate();
-  await store.createAccount({ id: 'acc_1', name: 'a', createdAt: 1 });
-  await store.insertWebhook(sampleWebhook('wh_1'), null);
-  await store.ingest(
-    'acc_1',
-    [
-      {
-        id: 'ev_1',
-        name: 'custom',
-        typeId: null,
-        userId: 'u1',
-        contentId: null,
-        occurredAt: NOW,
-        body: '{}',
-      },
-    ],
-    NOW,
-  );
+  const { store, sql: admin } = await storeWithSession(t, sampleWebhook('wh_1'));
+  await store.ingest('acc_1', [sampleEvent('ev_1')], NOW);
   const [claimed] = await store.claimDue({ now: NOW + 1, limit: 10, leaseMs: 30_000, perWebhookCap: 32 });
   assert.ok(claimed);
 
   // The disable, as the store writes it, left open: the webhook, then its pending deliveries
   // but the one in flight (leased).
-  await admin.connect();
   await admin.query('BEGIN');
   await admin.query(`UPDATE webhooks SET enabled = false WHERE id = 'wh_1'`);
   await admin.query(

@@ -3,9 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
-import { createTestDatabase, testDatabaseUrl } from '../helpers/postgres.ts';
+import { storeWithSession, testDatabaseUrl } from '../helpers/postgres.ts';
 import { attemptRecord, sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
 
 const skip = testDatabaseUrl() === null ? 'TEST_DATABASE_URL is not set (SQLite-only run)' : false;
@@ -13,23 +11,9 @@ const skip = testDatabaseUrl() === null ? 'TEST_DATABASE_URL is not set (SQLite-
 test('after every vacuumEvery results it writes, a process vacuums the deliveries table', {
   skip,
 }, async (t) => {
-  const database = await createTestDatabase();
-  const store = new PostgresStore({
-    connectionString: database.url,
-    poolSize: 2,
-    deliveryAttempts: 4,
-    vacuumEvery: 4,
+  const { store, sql } = await storeWithSession(t, sampleWebhook('wh_1'), {
+    store: { poolSize: 2, vacuumEvery: 4 },
   });
-  const sql = new pg.Client({ connectionString: database.url });
-  t.after(async () => {
-    await sql.end().catch(() => {});
-    await store.close();
-    await database.drop();
-  });
-  await store.migrate();
-  await sql.connect();
-  await store.createAccount({ id: 'acc_1', name: 'one', createdAt: 1 });
-  await store.insertWebhook(sampleWebhook('wh_1'), null);
   const vacuums = async () =>
     Number(
       (await sql.query(`SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'deliveries'`)).rows[0]
