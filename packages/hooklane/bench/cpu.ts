@@ -79,7 +79,8 @@ export function measureCpu(groups: CpuGroups): { stop(): Record<string, number> 
   // machine, 25-45 ms on a busy one): done here, in the load generator, it stalled the paced
   // sender, which then sent the requests it owed as a burst.
   const timer = setInterval(() => {
-    for (const pids of Object.values(groups)) for (const pid of pids()) if (!start.has(pid)) start.set(pid, 0);
+    for (const pids of Object.values(groups))
+      for (const pid of pids()) if (!start.has(pid)) start.set(pid, 0);
   }, 500);
   return {
     stop() {
