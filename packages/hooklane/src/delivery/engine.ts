@@ -18,6 +18,8 @@ export interface EngineOptions {
   readonly pollIntervalMs: number;
   readonly disableAfterMs: number;
   readonly retry: RetryPolicy;
+  /** How long a result may wait for the next claim at low load (default RESULT_WAIT_MS). */
+  readonly resultWaitMs?: number;
 }
 
 export interface EngineDeps {
@@ -40,6 +42,14 @@ const USER_AGENT = 'Hooklane/0.1 (+https://github.com/hooklane/hooklane)';
 const CONCURRENT_FLUSHES = 2;
 
 /**
+ * At low load a finished attempt's result waits up to this long for the loop's next claim (an
+ * announced ingest starts one) and is written in that claim's call: one round trip and one
+ * statement instead of a claim and a result write of their own. A result goes at once when its
+ * webhook or the engine holds half its slots (see #mayWait), so under load nothing waits.
+ */
+const RESULT_WAIT_MS = 5;
+
+/**
  * The delivery engine: claims due deliveries in batches (the store's claim keeps each
  * webhook within `maxInFlightPerWebhook`, so one slow endpoint never holds the others'
  * slots), sends them concurrently, and writes finished attempts back in batches.
@@ -54,6 +64,10 @@ export class DeliveryEngine {
   /** Slots promised to claims still running (the loop's and the result writes'). */
   #reserved = 0;
   #results: AttemptRecord[] = [];
+  /** Deliveries claimed and not yet written back, per webhook (their slots are still taken). */
+  readonly #held = new Map<string, number>();
+  /** Writes the results that waited for a claim in vain (see RESULT_WAIT_MS). */
+  #waitTimer: ReturnType<typeof setTimeout> | null = null;
   /** Result batches being written (at most CONCURRENT_FLUSHES), and whether one is about to start. */
   readonly #flushes = new Set<Promise<void>>();
   #flushPending = false;
@@ -101,6 +115,7 @@ export class DeliveryEngine {
       await Promise.race([drained, timer]);
     }
     this.#abort.abort();
+    if (this.#waitTimer) clearTimeout(this.#waitTimer);
     await Promise.all(this.#flushes);
     await this.#flushResults();
     await this.#deps.store.releaseClaims([...this.#claimed]);
@@ -116,12 +131,20 @@ export class DeliveryEngine {
       const request = this.#claimRequest();
       let claimedAll = false;
       if (request) {
+        // Results that waited for this claim are written in its call.
+        const waiting = this.#takeResults();
         try {
-          const claimed = await store.claimDue(request);
+          const claimed =
+            waiting.length > 0 ? await store.recordAttempts(waiting, request) : await store.claimDue(request);
+          this.#written(waiting);
           for (const item of claimed) this.#attempt(item);
           claimedAll = claimed.length === request.limit;
         } catch (error) {
           logger.error({ err: error }, 'claiming deliveries failed; retrying');
+          if (waiting.length > 0) {
+            this.#results = [...waiting, ...this.#results];
+            this.#scheduleFlush(500);
+          }
           await this.#sleep(Math.min(pollIntervalMs, 1000));
           continue;
         } finally {
@@ -208,15 +231,19 @@ export class DeliveryEngine {
   }
 
   #attempt(claimed: ClaimedDelivery): void {
+    const webhookId = claimed.webhook.id;
     this.#inFlightTotal++;
     this.#claimed.add(claimed.delivery.id);
+    this.#hold(webhookId, 1);
     this.#send(claimed)
       .then((record) => {
         if (record) this.#queueResult(record);
+        else this.#hold(webhookId, -1);
       })
-      .catch((error: unknown) =>
-        this.#deps.logger.error({ err: error, delivery_id: claimed.delivery.id }, 'attempt crashed'),
-      )
+      .catch((error: unknown) => {
+        this.#hold(webhookId, -1);
+        this.#deps.logger.error({ err: error, delivery_id: claimed.delivery.id }, 'attempt crashed');
+      })
       .finally(() => {
         this.#inFlightTotal--;
         if (this.#inFlightTotal === 0) this.#idle?.();
@@ -339,9 +366,55 @@ export class DeliveryEngine {
     };
   }
 
+  #hold(webhookId: string, change: number): void {
+    const held = (this.#held.get(webhookId) ?? 0) + change;
+    if (held > 0) this.#held.set(webhookId, held);
+    else this.#held.delete(webhookId);
+  }
+
   #queueResult(record: AttemptRecord): void {
     this.#results.push(record);
-    this.#scheduleFlush(0);
+    if (!this.#mayWait(record.attempt.webhookId)) this.#scheduleFlush(0);
+    else
+      this.#waitTimer ??= setTimeout(() => {
+        this.#waitTimer = null;
+        this.#scheduleFlush(0);
+      }, this.#options.resultWaitMs ?? RESULT_WAIT_MS);
+  }
+
+  /**
+   * Whether results may wait for the loop's next claim: while the webhook and the engine each
+   * hold (in flight or unwritten) under half their slots. A slot is freed only when its result
+   * is written, so under load, or with one busy webhook, results go at once.
+   */
+  #mayWait(webhookId: string): boolean {
+    const { maxInFlight, maxInFlightPerWebhook } = this.#options;
+    if (this.#stopping) return false;
+    const heldByWebhook = this.#held.get(webhookId) ?? 0;
+    return (
+      heldByWebhook * 2 < maxInFlightPerWebhook &&
+      (this.#inFlightTotal + this.#results.length) * 2 < maxInFlight
+    );
+  }
+
+  /** The results not yet being written; stops the wait for them. */
+  #takeResults(): AttemptRecord[] {
+    const batch = this.#results;
+    this.#results = [];
+    if (this.#waitTimer) {
+      clearTimeout(this.#waitTimer);
+      this.#waitTimer = null;
+    }
+    return batch;
+  }
+
+  /** After a batch of results is written: their claims end and their retries are known. */
+  #written(batch: readonly AttemptRecord[]): void {
+    for (const record of batch) {
+      this.#claimed.delete(record.attempt.deliveryId);
+      this.#hold(record.attempt.webhookId, -1);
+      if (record.nextAttemptAt !== null) this.#scheduled(record.nextAttemptAt);
+    }
   }
 
   #scheduleFlush(delayMs: number): void {
@@ -370,8 +443,7 @@ export class DeliveryEngine {
    * database error keeps the results and says to try again after a pause (the returned delay).
    */
   async #flushResults(): Promise<number> {
-    const batch = this.#results;
-    this.#results = [];
+    const batch = this.#takeResults();
     if (batch.length === 0) return 0;
     const request = this.#abort.signal.aborted ? null : this.#claimRequest();
     let claimed: ClaimedDelivery[];
@@ -384,10 +456,7 @@ export class DeliveryEngine {
     } finally {
       if (request) this.#reserved -= request.limit;
     }
-    for (const record of batch) {
-      this.#claimed.delete(record.attempt.deliveryId);
-      if (record.nextAttemptAt !== null) this.#scheduled(record.nextAttemptAt);
-    }
+    this.#written(batch);
     for (const item of claimed) this.#attempt(item);
     // More may be due than this claim could take; the loop claims the rest (or sleeps till due).
     if (!request || claimed.length === request.limit) this.notify();

@@ -4,13 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { SecretBox } from '../../src/core/secrets.ts';
 import { DeliveryEngine } from '../../src/delivery/engine.ts';
 import { createSender } from '../../src/delivery/sender.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { AttemptRecord, ClaimRequest, Store } from '../../src/store/store.ts';
 import { type Behaviour, startReceiver } from '../helpers/receiver.ts';
 import { sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
 
@@ -21,16 +22,33 @@ const POLL_MS = 60_000;
  * longer than the test: whatever it sends, it sends because it was told of new work or
  * knew when a retry was due. The store is the real one; `nextDueAt` calls are counted.
  */
-async function setup(t: test.TestContext, behaviour: Behaviour) {
+async function setup(
+  t: test.TestContext,
+  behaviour: Behaviour,
+  options: { maxInFlightPerWebhook?: number; resultWaitMs?: number } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'hooklane-engine-'));
   const real = SqliteStore.open({ path: join(dir, 'hooklane.db'), deliveryAttempts: 3 });
   let nextDueAsks = 0;
+  const calls = { claims: 0, writes: [] as { results: number; withClaim: boolean }[] };
   const store = new Proxy(real, {
     get(target, property) {
       if (property === 'nextDueAt') {
         return (now: number) => {
           nextDueAsks++;
           return target.nextDueAt(now);
+        };
+      }
+      if (property === 'claimDue') {
+        return (request: ClaimRequest) => {
+          calls.claims++;
+          return target.claimDue(request);
+        };
+      }
+      if (property === 'recordAttempts') {
+        return (results: readonly AttemptRecord[], next?: ClaimRequest) => {
+          calls.writes.push({ results: results.length, withClaim: next !== undefined });
+          return target.recordAttempts(results, next);
         };
       }
       const value = Reflect.get(target, property, target);
@@ -45,10 +63,11 @@ async function setup(t: test.TestContext, behaviour: Behaviour) {
       claimBatchSize: 100,
       leaseMs: 30_000,
       maxInFlight: 64,
-      maxInFlightPerWebhook: 32,
+      maxInFlightPerWebhook: options.maxInFlightPerWebhook ?? 32,
       pollIntervalMs: POLL_MS,
       disableAfterMs: 86_400_000,
       retry: { schedule: [150, 150], jitter: 0 },
+      ...(options.resultWaitMs === undefined ? {} : { resultWaitMs: options.resultWaitMs }),
     },
     {
       store,
@@ -77,6 +96,7 @@ async function setup(t: test.TestContext, behaviour: Behaviour) {
     receiver,
     engine,
     nextDueAsks: () => nextDueAsks,
+    calls,
     async ingest(): Promise<void> {
       await store.ingest('acc_1', [sampleEvent(`evt_${String(++sent).padStart(4, '0')}`)], Date.now());
       engine.notify();
@@ -103,4 +123,41 @@ test('a retry the engine scheduled is sent when due, not at the next poll', asyn
   const [first, second] = await h.receiver.waitFor(2, 5_000);
   const gap = (second?.at ?? 0) - (first?.at ?? 0);
   assert.ok(gap >= 140 && gap < 2_000, `the retry came ${gap} ms after the first attempt`);
+});
+
+test('at low load a result waits for the next claim and is written in its call', async (t) => {
+  const h = await setup(t, () => undefined, { resultWaitMs: 60_000 });
+  await h.ingest();
+  await h.receiver.waitFor(1, 5_000);
+  await sleep(100);
+  assert.equal(h.calls.writes.length, 0, 'the first result waits');
+  const claimsBefore = h.calls.claims;
+  await h.ingest();
+  await h.receiver.waitFor(2, 5_000);
+  assert.deepEqual(h.calls.writes, [{ results: 1, withClaim: true }]);
+  assert.equal(
+    h.calls.claims,
+    claimsBefore,
+    'the second event was claimed by the write, not a claim of its own',
+  );
+});
+
+test('a result no claim comes for is written when its wait ends', async (t) => {
+  const h = await setup(t, () => undefined, { resultWaitMs: 50 });
+  await h.ingest();
+  await h.receiver.waitFor(1, 5_000);
+  const until = Date.now() + 2_000;
+  while (h.calls.writes.length === 0 && Date.now() < until) await sleep(10);
+  assert.equal(h.calls.writes[0]?.results, 1);
+});
+
+test('a result is written at once when its webhook holds half its slots', async (t) => {
+  // With 2 slots, one unwritten result is half of them: it must not wait, or the webhook's
+  // throughput would be bound by the wait.
+  const h = await setup(t, () => undefined, { maxInFlightPerWebhook: 2, resultWaitMs: 60_000 });
+  await h.ingest();
+  await h.receiver.waitFor(1, 5_000);
+  const until = Date.now() + 2_000;
+  while (h.calls.writes.length === 0 && Date.now() < until) await sleep(10);
+  assert.equal(h.calls.writes[0]?.results, 1);
 });
