@@ -45,7 +45,8 @@ const CONCURRENT_FLUSHES = 2;
  * At low load a finished attempt's result waits up to this long for the loop's next claim (an
  * announced ingest starts one) and is written in that claim's call: one round trip and one
  * statement instead of a claim and a result write of their own. A result goes at once when its
- * webhook or the engine holds half its slots (see #mayWait), so under load nothing waits.
+ * webhook or the engine holds half its slots, or when no work was announced lately (a backlog
+ * draining: no claim is coming), see #mayWait; so under load nothing waits.
  */
 const RESULT_WAIT_MS = 5;
 
@@ -80,6 +81,8 @@ export class DeliveryEngine {
   #dueAskedAt = Number.NEGATIVE_INFINITY;
   #stopping = false;
   #idle: (() => void) | null = null;
+  /** When new work was last announced (notify), which is when the loop's claims come. */
+  #announcedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: EngineOptions, deps: EngineDeps) {
     this.#options = options;
@@ -94,6 +97,11 @@ export class DeliveryEngine {
 
   /** New work may be due: claim now instead of at the next poll. */
   notify(): void {
+    this.#announcedAt = this.#deps.now();
+    this.#wakeLoop();
+  }
+
+  #wakeLoop(): void {
     this.#wakeRequested = true;
     this.#wake?.();
   }
@@ -105,7 +113,7 @@ export class DeliveryEngine {
    */
   async stop(graceMs: number): Promise<void> {
     this.#stopping = true;
-    this.notify();
+    this.#wakeLoop();
     await this.#loop;
     if (this.#inFlightTotal > 0) {
       const drained = new Promise<void>((resolve) => {
@@ -383,13 +391,16 @@ export class DeliveryEngine {
   }
 
   /**
-   * Whether results may wait for the loop's next claim: while the webhook and the engine each
-   * hold (in flight or unwritten) under half their slots. A slot is freed only when its result
-   * is written, so under load, or with one busy webhook, results go at once.
+   * Whether results may wait for the loop's next claim: while work was announced within the last
+   * two waits (so a claim is likely to come), and the webhook and the engine each hold (in flight
+   * or unwritten) under half their slots. A slot is freed only when its result is written, so
+   * under load, or with one busy webhook, results go at once.
    */
   #mayWait(webhookId: string): boolean {
     const { maxInFlight, maxInFlightPerWebhook } = this.#options;
     if (this.#stopping) return false;
+    if (this.#deps.now() - this.#announcedAt > 2 * (this.#options.resultWaitMs ?? RESULT_WAIT_MS))
+      return false;
     const heldByWebhook = this.#held.get(webhookId) ?? 0;
     return (
       heldByWebhook * 2 < maxInFlightPerWebhook &&
@@ -459,7 +470,7 @@ export class DeliveryEngine {
     this.#written(batch);
     for (const item of claimed) this.#attempt(item);
     // More may be due than this claim could take; the loop claims the rest (or sleeps till due).
-    if (!request || claimed.length === request.limit) this.notify();
+    if (!request || claimed.length === request.limit) this.#wakeLoop();
     return 0;
   }
 }

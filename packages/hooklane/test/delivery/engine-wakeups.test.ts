@@ -25,12 +25,12 @@ const POLL_MS = 60_000;
 async function setup(
   t: test.TestContext,
   behaviour: Behaviour,
-  options: { maxInFlightPerWebhook?: number; resultWaitMs?: number } = {},
+  options: { maxInFlightPerWebhook?: number; resultWaitMs?: number; retrySchedule?: number[] } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'hooklane-engine-'));
   const real = SqliteStore.open({ path: join(dir, 'hooklane.db'), deliveryAttempts: 3 });
   let nextDueAsks = 0;
-  const calls = { claims: 0, writes: [] as { results: number; withClaim: boolean }[] };
+  const calls = { claims: 0, writes: [] as { results: number; withClaim: boolean; at: number }[] };
   const store = new Proxy(real, {
     get(target, property) {
       if (property === 'nextDueAt') {
@@ -47,7 +47,7 @@ async function setup(
       }
       if (property === 'recordAttempts') {
         return (results: readonly AttemptRecord[], next?: ClaimRequest) => {
-          calls.writes.push({ results: results.length, withClaim: next !== undefined });
+          calls.writes.push({ results: results.length, withClaim: next !== undefined, at: Date.now() });
           return target.recordAttempts(results, next);
         };
       }
@@ -66,7 +66,7 @@ async function setup(
       maxInFlightPerWebhook: options.maxInFlightPerWebhook ?? 32,
       pollIntervalMs: POLL_MS,
       disableAfterMs: 86_400_000,
-      retry: { schedule: [150, 150], jitter: 0 },
+      retry: { schedule: options.retrySchedule ?? [150, 150], jitter: 0 },
       ...(options.resultWaitMs === undefined ? {} : { resultWaitMs: options.resultWaitMs }),
     },
     {
@@ -134,7 +134,10 @@ test('at low load a result waits for the next claim and is written in its call',
   const claimsBefore = h.calls.claims;
   await h.ingest();
   await h.receiver.waitFor(2, 5_000);
-  assert.deepEqual(h.calls.writes, [{ results: 1, withClaim: true }]);
+  assert.deepEqual(
+    h.calls.writes.map(({ results, withClaim }) => ({ results, withClaim })),
+    [{ results: 1, withClaim: true }],
+  );
   assert.equal(
     h.calls.claims,
     claimsBefore,
@@ -160,4 +163,24 @@ test('a result is written at once when its webhook holds half its slots', async 
   const until = Date.now() + 2_000;
   while (h.calls.writes.length === 0 && Date.now() < until) await sleep(10);
   assert.equal(h.calls.writes[0]?.results, 1);
+});
+
+test('a result does not wait when no work was announced lately: no claim is coming', async (t) => {
+  // The first attempt fails (its result waits out the wait: its ingest was just announced); the
+  // retry is due 3 s later, woken by the engine's own schedule, with nothing announced since.
+  const h = await setup(t, (n) => (n === 0 ? { status: 500 } : { status: 204 }), {
+    resultWaitMs: 1_000,
+    retrySchedule: [3_000],
+  });
+  await h.ingest();
+  const [, retry] = await h.receiver.waitFor(2, 10_000);
+  const until = Date.now() + 5_000;
+  while (h.calls.writes.length < 2 && Date.now() < until) await sleep(10);
+  const [first, second] = h.calls.writes;
+  assert.ok(first && second, 'both results written');
+  const waited = second.at - (retry?.at ?? 0);
+  assert.ok(
+    waited < 500,
+    `the retry's result was written ${waited} ms after it arrived, not after the 1 s wait`,
+  );
 });
