@@ -12,6 +12,7 @@ import { createSender } from '../../src/delivery/sender.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { AttemptRecord, ClaimRequest, Store } from '../../src/store/store.ts';
+import { eventually } from '../helpers/hooklane.ts';
 import { type Behaviour, startReceiver } from '../helpers/receiver.ts';
 import { sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
 
@@ -97,6 +98,13 @@ async function setup(
     engine,
     nextDueAsks: () => nextDueAsks,
     calls,
+    /** Waits until the store has been asked to write results `count` times. */
+    writes: (count: number, timeoutMs: number) =>
+      eventually(
+        () => (calls.writes.length >= count ? calls.writes : undefined),
+        timeoutMs,
+        `${count} result write(s)`,
+      ),
     async ingest(): Promise<void> {
       await store.ingest('acc_1', [sampleEvent(`evt_${String(++sent).padStart(4, '0')}`)], Date.now());
       engine.notify();
@@ -149,8 +157,7 @@ test('a result no claim comes for is written when its wait ends', async (t) => {
   const h = await setup(t, () => undefined, { resultWaitMs: 50 });
   await h.ingest();
   await h.receiver.waitFor(1, 5_000);
-  const until = Date.now() + 2_000;
-  while (h.calls.writes.length === 0 && Date.now() < until) await sleep(10);
+  await h.writes(1, 2_000);
   assert.equal(h.calls.writes[0]?.results, 1);
 });
 
@@ -160,8 +167,7 @@ test('a result is written at once when its webhook holds half its slots', async 
   const h = await setup(t, () => undefined, { maxInFlightPerWebhook: 2, resultWaitMs: 60_000 });
   await h.ingest();
   await h.receiver.waitFor(1, 5_000);
-  const until = Date.now() + 2_000;
-  while (h.calls.writes.length === 0 && Date.now() < until) await sleep(10);
+  await h.writes(1, 2_000);
   assert.equal(h.calls.writes[0]?.results, 1);
 });
 
@@ -174,8 +180,7 @@ test('a result does not wait when no work was announced lately: no claim is comi
   });
   await h.ingest();
   const [, retry] = await h.receiver.waitFor(2, 10_000);
-  const until = Date.now() + 5_000;
-  while (h.calls.writes.length < 2 && Date.now() < until) await sleep(10);
+  await h.writes(2, 5_000);
   const [first, second] = h.calls.writes;
   assert.ok(first && second, 'both results written');
   const waited = second.at - (retry?.at ?? 0);
