@@ -69,6 +69,7 @@ export class DeliveryEngine {
   readonly #held = new Map<string, number>();
   /** Writes the results that waited for a claim in vain (see RESULT_WAIT_MS). */
   #waitTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #resultWaitMs: number;
   /** Result batches being written (at most CONCURRENT_FLUSHES), and whether one is about to start. */
   readonly #flushes = new Set<Promise<void>>();
   #flushPending = false;
@@ -87,6 +88,7 @@ export class DeliveryEngine {
   constructor(options: EngineOptions, deps: EngineDeps) {
     this.#options = options;
     this.#deps = deps;
+    this.#resultWaitMs = options.resultWaitMs ?? RESULT_WAIT_MS;
   }
 
   start(): void {
@@ -387,7 +389,7 @@ export class DeliveryEngine {
       this.#waitTimer ??= setTimeout(() => {
         this.#waitTimer = null;
         this.#scheduleFlush(0);
-      }, this.#options.resultWaitMs ?? RESULT_WAIT_MS);
+      }, this.#resultWaitMs);
   }
 
   /**
@@ -399,8 +401,7 @@ export class DeliveryEngine {
   #mayWait(webhookId: string): boolean {
     const { maxInFlight, maxInFlightPerWebhook } = this.#options;
     if (this.#stopping) return false;
-    if (this.#deps.now() - this.#announcedAt > 2 * (this.#options.resultWaitMs ?? RESULT_WAIT_MS))
-      return false;
+    if (this.#deps.now() - this.#announcedAt > 2 * this.#resultWaitMs) return false;
     const heldByWebhook = this.#held.get(webhookId) ?? 0;
     return (
       heldByWebhook * 2 < maxInFlightPerWebhook &&
