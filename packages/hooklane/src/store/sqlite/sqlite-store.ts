@@ -32,7 +32,7 @@ import type {
   Page,
   Store,
 } from '../store.ts';
-import { deliveriesByIdSql, dueOfWebhookSql, webhooksWithPendingSql } from './claim-due.ts';
+import { claimedRowsSql, dueOfWebhookSql, joinedEvent, webhooksWithPendingSql } from './claim-due.ts';
 import { Leases } from './leases.ts';
 import { migrateSqlite } from './migrate.ts';
 import { openDatabase } from './open-database.ts';
@@ -466,14 +466,18 @@ export class SqliteStore implements Store {
     if (due.length === 0) return [];
     due.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
     const ids = due.slice(0, request.limit).map((item) => item.id);
-    const deliveries = this.#sql(deliveriesByIdSql)
+    const rows = this.#sql(claimedRowsSql)
       .all(JSON.stringify(ids))
-      .map(toDelivery)
-      .sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || (a.id < b.id ? -1 : 1));
-    for (const delivery of deliveries)
+      .map((row) => ({ delivery: toDelivery(row), event: joinedEvent(row) }))
+      .sort(
+        (a, b) =>
+          (a.delivery.nextAttemptAt ?? 0) - (b.delivery.nextAttemptAt ?? 0) ||
+          (a.delivery.id < b.delivery.id ? -1 : 1),
+      );
+    for (const { delivery } of rows)
       this.#leases.take(delivery.id, delivery.webhookId, now + request.leaseMs);
     const claimed: ClaimedDelivery[] = [];
-    for (const delivery of deliveries) {
+    for (const { delivery, event } of rows) {
       const entry = this.#sendableWebhook(delivery.webhookId, now);
       if (entry === null) {
         // The webhook vanished under a claimed delivery: nothing can be sent.
@@ -483,9 +487,10 @@ export class SqliteStore implements Store {
         this.#leases.release(delivery.id);
         continue;
       }
-      claimed.push({ delivery, webhook: entry.webhook, secrets: entry.secrets, events: [] });
+      const events = delivery.batchUserId !== null ? this.#eventsOf(delivery) : event === null ? [] : [event];
+      claimed.push({ delivery, webhook: entry.webhook, secrets: entry.secrets, events });
     }
-    return this.#withEvents(claimed);
+    return claimed;
   }
 
   #sendableWebhook(id: string, now: number): { webhook: Webhook; secrets: StoredSecret[] } | null {
@@ -648,28 +653,6 @@ export class SqliteStore implements Store {
 
   async eventsOfDelivery(delivery: Delivery): Promise<StoredEvent[]> {
     return this.#eventsOf(delivery);
-  }
-
-  /** Loads the events of many claimed deliveries in one query (plus one per batched delivery). */
-  #withEvents(claimed: ClaimedDelivery[]): ClaimedDelivery[] {
-    const single = claimed.filter((item) => item.delivery.batchUserId === null);
-    const events = new Map<string, StoredEvent>();
-    if (single.length > 0) {
-      const keys = JSON.stringify(single.map((item) => [item.delivery.accountId, item.delivery.eventId]));
-      for (const row of this.#sql(
-        `SELECT e.* FROM json_each(?) AS k
-         JOIN events e ON e.account_id = json_extract(k.value, '$[0]') AND e.id = json_extract(k.value, '$[1]')`,
-      ).all(keys)) {
-        const event = toEvent(row);
-        events.set(`${event.accountId}\u0000${event.id}`, event);
-      }
-    }
-    return claimed.map((item) => {
-      const { delivery } = item;
-      if (delivery.batchUserId !== null) return { ...item, events: this.#eventsOf(delivery) };
-      const event = events.get(`${delivery.accountId}\u0000${delivery.eventId}`);
-      return { ...item, events: event ? [event] : [] };
-    });
   }
 
   #eventsOf(delivery: Delivery): StoredEvent[] {
