@@ -166,6 +166,11 @@ for (const backend of BACKENDS) {
         first.map((c) => c.events[0]?.id),
         ['r0', 'r1'],
       );
+      assert.deepEqual(
+        first[0]!.events,
+        await store.getEvents('acc_1', ['r0']),
+        'the event as stored, whole',
+      );
       // The webhook is at its cap: only the slots the results end can be claimed, in due order.
       const second = await store.recordAttempts(
         first.map((c) => record(c, 'succeeded', T0 + 2)),
