@@ -8,6 +8,8 @@ export type ProcessRole = 'api' | 'worker' | 'all';
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /** A worker's port for /healthz, /readyz and /metrics; null: a worker serves no HTTP. */
+  readonly workerPort: number | null;
   readonly dataDir: string;
   readonly databaseUrl: string | null;
   readonly rootKey: string | null;
@@ -61,6 +63,12 @@ export interface Setting {
 export const SETTINGS: readonly Setting[] = [
   { name: 'HOST', default: '127.0.0.1', description: 'Interface the HTTP API listens on.' },
   { name: 'PORT', default: '8080', description: 'Port of the HTTP API (0 picks a free one).' },
+  {
+    name: 'HOOKLANE_WORKER_PORT',
+    default: '(unset)',
+    description:
+      'A worker process (`HOOKLANE_ROLE=worker`) serves `/healthz`, `/readyz` and `/metrics` on this port of `HOST` (0 picks a free one); unset, it serves no HTTP. Other roles ignore it.',
+  },
   {
     name: 'HOOKLANE_DATA_DIR',
     default: './.hooklane',
@@ -277,6 +285,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const config: Config = {
     host: text('HOST', '127.0.0.1'),
     port: int('PORT', 8080, 0, 65535),
+    workerPort: optional('HOOKLANE_WORKER_PORT') === null ? null : int('HOOKLANE_WORKER_PORT', 0, 0, 65535),
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
     databaseUrl,
     rootKey: optional('HOOKLANE_ROOT_KEY'),

@@ -19,6 +19,8 @@ import type { Store } from './store/store.ts';
 export interface Hooklane {
   /** The API's base URL, when this process serves the API. */
   readonly url: string | null;
+  /** A worker's operations endpoint (/healthz, /readyz, /metrics), when HOOKLANE_WORKER_PORT is set. */
+  readonly operationsUrl: string | null;
   /** The root key generated at this start (first start of a store only). */
   readonly generatedRootKey: string | null;
   readonly app: FastifyInstance | null;
@@ -181,14 +183,20 @@ export async function startHooklane(config: Config, options: { logger?: Logger }
 
   let app: FastifyInstance | null = null;
   let url: string | null = null;
+  let operations: FastifyInstance | null = null;
+  let operationsUrl: string | null = null;
   if (config.role !== 'worker') {
     const { serveApi } = await import('./http/serve.ts');
     ({ app, url } = await serveApi(ctx));
+  } else if (config.workerPort !== null) {
+    const { serveOperations } = await import('./http/serve.ts');
+    ({ app: operations, url: operationsUrl } = await serveOperations(ctx, config.workerPort));
   }
 
   let closing: Promise<void> | null = null;
   return {
     url,
+    operationsUrl,
     generatedRootKey,
     app,
     engine,
@@ -199,6 +207,7 @@ export async function startHooklane(config: Config, options: { logger?: Logger }
         unsubscribe();
         await app?.close();
         await engine?.stop(config.shutdownGraceMs);
+        await operations?.close();
         await stopRetention();
         await unlisten();
         await store.close();

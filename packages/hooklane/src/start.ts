@@ -18,7 +18,10 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<v
   if (hooklane.url) {
     process.stdout.write(`Hooklane listening on ${hooklane.url}  (API docs: ${hooklane.url}/docs)\n`);
   } else {
-    process.stdout.write(`Hooklane worker running (pid ${process.pid})\n`);
+    const operations = hooklane.operationsUrl
+      ? `; /healthz, /readyz and /metrics on ${hooklane.operationsUrl}`
+      : '';
+    process.stdout.write(`Hooklane worker running (pid ${process.pid})${operations}\n`);
   }
   if (hooklane.generatedRootKey) {
     process.stdout.write(

@@ -17,7 +17,7 @@ import { accountRoutes } from './routes/accounts.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { eventRoutes } from './routes/events.ts';
-import { operationRoutes } from './routes/operations.ts';
+import { type OperationDeps, operationRoutes } from './routes/operations.ts';
 import { recoverRoute, webhookRoutes } from './routes/webhooks.ts';
 import { ErrorBody, NoQuery } from './schemas.ts';
 
@@ -43,12 +43,10 @@ function validatorCompiler(): FastifySchemaCompiler<unknown> {
 }
 
 /**
- * The HTTP API. Built without listening, so tests can drive it in-process with `inject`
- * or on a real socket with `listen`.
+ * What every Hooklane HTTP server shares: the logger, strict validation, unknown query
+ * parameters refused, JSON only, and the one error handler.
  */
-export async function buildApp(
-  deps: RouteDeps & { authenticate: Authenticate; logger: Logger },
-): Promise<FastifyInstance> {
+function baseApp(deps: { config: RouteDeps['config']; logger: Logger }): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.maxBodyBytes,
@@ -65,8 +63,19 @@ export async function buildApp(
     route.schema ??= {};
     route.schema.querystring ??= NoQuery;
   });
-
   app.addSchema(ErrorBody);
+  installErrorHandler(app);
+  return app;
+}
+
+/**
+ * The HTTP API. Built without listening, so tests can drive it in-process with `inject`
+ * or on a real socket with `listen`.
+ */
+export async function buildApp(
+  deps: RouteDeps & { authenticate: Authenticate; logger: Logger },
+): Promise<FastifyInstance> {
+  const app = baseApp(deps);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -82,14 +91,24 @@ export async function buildApp(
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  installErrorHandler(app);
   installBodyBudget(app, deps.config.maxBodyBytesInFlight, deps.config.maxBodyBytes);
   installAuth(app, deps.authenticate, deps.store);
   operationRoutes(app, deps);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   accountRoutes(app, deps);
   webhookRoutes(app, deps);
   recoverRoute(app, deps);
   eventRoutes(app, deps);
   deliveryRoutes(app, deps);
+  return app;
+}
+
+/**
+ * A worker's operations endpoint (HOOKLANE_WORKER_PORT): liveness, readiness and the
+ * process's metrics (its delivery attempts are counted only there), and nothing else.
+ */
+export function buildOperationsApp(deps: OperationDeps & { logger: Logger }): FastifyInstance {
+  const app = baseApp(deps);
+  operationRoutes(app, deps);
   return app;
 }

@@ -5,7 +5,7 @@ import type { ServiceContext } from '../services/context.ts';
 import { createDeliveryService } from '../services/deliveries.ts';
 import { createIngestService } from '../services/ingest.ts';
 import { createWebhookService } from '../services/webhooks.ts';
-import { buildApp } from './app.ts';
+import { buildApp, buildOperationsApp } from './app.ts';
 
 /**
  * Builds the API on the process's services and listens on the configured address. The
@@ -26,6 +26,23 @@ export async function serveApi(ctx: ServiceContext): Promise<{ app: FastifyInsta
     ingest: createIngestService(ctx),
     deliveries: createDeliveryService(ctx),
   });
-  const address = await app.listen({ host: config.host, port: config.port });
+  return listen(app, config.host, config.port);
+}
+
+/** A worker's operations endpoint on HOOKLANE_WORKER_PORT (see buildOperationsApp). */
+export async function serveOperations(
+  ctx: ServiceContext,
+  port: number,
+): Promise<{ app: FastifyInstance; url: string }> {
+  const { config, store, metrics, logger } = ctx;
+  return listen(buildOperationsApp({ config, store, metrics, logger }), config.host, port);
+}
+
+async function listen(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+): Promise<{ app: FastifyInstance; url: string }> {
+  const address = await app.listen({ host, port });
   return { app, url: address.replace('[::1]', 'localhost') };
 }

@@ -2,8 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { HooklaneError } from '../../core/errors.ts';
 import type { RouteDeps } from './deps.ts';
 
-/** Liveness, readiness, metrics and the OpenAPI document. */
-export function operationRoutes(app: FastifyInstance, { store, metrics, config }: RouteDeps): void {
+/** What the operational routes read: a worker's operations endpoint has no services. */
+export type OperationDeps = Pick<RouteDeps, 'config' | 'store' | 'metrics'>;
+
+/** Liveness, readiness and metrics: served by the API, and by a worker on HOOKLANE_WORKER_PORT. */
+export function operationRoutes(app: FastifyInstance, { store, metrics, config }: OperationDeps): void {
   app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness' } }, async () => ({
     status: 'ok',
   }));
@@ -31,6 +34,4 @@ export function operationRoutes(app: FastifyInstance, { store, metrics, config }
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     },
   );
-
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
