@@ -152,22 +152,28 @@ export async function startHooklane(config: Config, options: { logger?: Logger }
     engine.start();
   }
 
-  // Across processes, the store announces new work and ingested events. Announced events
-  // load concurrently but reach the streams in the order they were announced.
+  // Across processes, the store announces new work (to processes that deliver) and ingested
+  // events (to processes that serve the API: its `listen` streams). Announced events load
+  // concurrently but reach the streams in the order they were announced.
   let announced = Promise.resolve();
+  const delivering = engine;
   const unlisten = store.notifications
     ? await store.notifications.subscribe({
-        work: () => engine?.notify(),
-        events: (accountId, ids) => {
-          if (!bus.hasListeners(accountId)) return;
-          const loading = store.getEvents(accountId, ids);
-          announced = announced.then(() =>
-            loading.then(
-              (events) => bus.deliver(accountId, events),
-              (error: unknown) => logger.warn({ err: error }, 'could not load announced events'),
-            ),
-          );
-        },
+        ...(delivering ? { work: () => delivering.notify() } : {}),
+        ...(config.role === 'worker'
+          ? {}
+          : {
+              events: (accountId: string, ids: readonly string[]) => {
+                if (!bus.hasListeners(accountId)) return;
+                const loading = store.getEvents(accountId, ids);
+                announced = announced.then(() =>
+                  loading.then(
+                    (events) => bus.deliver(accountId, events),
+                    (error: unknown) => logger.warn({ err: error }, 'could not load announced events'),
+                  ),
+                );
+              },
+            }),
       })
     : async () => {};
   const stopRetention =

@@ -109,11 +109,17 @@ export interface Store {
 }
 
 export interface StoreNotifications {
-  /** Calls `work` when any process creates due work and `events` when any process ingests. */
-  subscribe(handlers: {
-    work(): void;
-    events(accountId: string, eventIds: readonly string[]): void;
-  }): Promise<() => Promise<void>>;
+  /**
+   * Calls `work` when any process creates due work and `events` when any process ingests. A
+   * process hears only what it passes a handler for (a worker has no use for ingested events,
+   * an API process none for work), so nobody is sent what it would drop.
+   */
+  subscribe(handlers: NotificationHandlers): Promise<() => Promise<void>>;
+}
+
+export interface NotificationHandlers {
+  readonly work?: () => void;
+  readonly events?: (accountId: string, eventIds: readonly string[]) => void;
 }
 
 /** The database cannot be reached: the API answers 503 and callers retry. */

@@ -146,7 +146,7 @@ test('a process whose listening connection is cut stops trusting what it kept', 
   // Its LISTEN connection dies; a change made meanwhile is announced to nobody.
   await sql.query(
     `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-     WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN hooklane_config%'`,
+     WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN hooklane_%'`,
   );
   await sql.query('ALTER TABLE api_keys DISABLE TRIGGER api_keys_changed');
   await sql.query(`UPDATE api_keys SET name = 'changed while deaf'`);

@@ -29,6 +29,7 @@ import {
   type DeliveryFilter,
   type IngestOutcome,
   type NewEvent,
+  type NotificationHandlers,
   type Page,
   type Store,
   type StoreNotifications,
@@ -229,7 +230,10 @@ export class PostgresStore implements Store {
   }
 
   /** A dedicated LISTEN connection that reconnects by itself with backoff. */
-  async #subscribe(handlers: { work(): void; events(accountId: string, eventIds: readonly string[]): void }) {
+  async #subscribe(handlers: NotificationHandlers) {
+    const { work, events } = handlers;
+    // Config changes are heard by every process: each keeps keys and webhooks (see #keysByHash).
+    const channels = [...(work ? [WORK_CHANNEL] : []), ...(events ? [EVENTS_CHANNEL] : []), CONFIG_CHANNEL];
     let client: pg.Client | null = null;
     let closed = false;
     let delay = 100;
@@ -247,24 +251,22 @@ export class PostgresStore implements Store {
       });
       next.on('notification', (message) => {
         if (message.channel === CONFIG_CHANNEL) this.#configChanged();
-        else if (message.channel === WORK_CHANNEL) handlers.work();
-        else if (message.channel === EVENTS_CHANNEL && message.payload) {
+        else if (message.channel === WORK_CHANNEL) work?.();
+        else if (message.channel === EVENTS_CHANNEL && message.payload && events) {
           const { a, e } = JSON.parse(message.payload) as { a: string; e: string[] };
-          handlers.events(a, e);
+          events(a, e);
         }
       });
       try {
         await next.connect();
-        await next.query(`LISTEN ${WORK_CHANNEL}`);
-        await next.query(`LISTEN ${EVENTS_CHANNEL}`);
-        await next.query(`LISTEN ${CONFIG_CHANNEL}`);
+        for (const channel of channels) await next.query(`LISTEN ${channel}`);
         client = next;
         // Changes made while not listening were missed: start from nothing.
         this.#configChanged();
         this.#configListening = true;
         delay = 100;
         // Work may have been created while we were not listening.
-        handlers.work();
+        work?.();
       } catch {
         await next.end().catch(() => {});
         delay = Math.min(delay * 2, 5000);

@@ -1,0 +1,79 @@
+// Who hears what across PostgreSQL processes: a worker subscribes to new work, an API process
+// to ingested events (its `listen` streams), and every process to config changes (what it
+// keeps in memory), each on the real LISTEN/NOTIFY of one database.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ApiKey } from '../../src/core/model.ts';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { createTestDatabase, testDatabaseUrl } from '../helpers/postgres.ts';
+import { sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
+
+const skip = testDatabaseUrl() === null ? 'TEST_DATABASE_URL is not set (SQLite-only run)' : false;
+
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`not within 5 s: ${what}`);
+    await sleep(20);
+  }
+}
+
+test('a worker hears new work, an API process ingested events, and both config changes', {
+  skip,
+}, async (t) => {
+  const database = await createTestDatabase();
+  const open = () =>
+    new PostgresStore({
+      connectionString: database.url,
+      poolSize: 2,
+      deliveryAttempts: 4,
+      configKeepMs: 60_000,
+    });
+  const writer = open();
+  const api = open();
+  const worker = open();
+  const stops: Array<() => Promise<void>> = [];
+  t.after(async () => {
+    for (const stop of stops) await stop();
+    for (const store of [writer, api, worker]) await store.close();
+    await database.drop();
+  });
+  await writer.migrate();
+  await writer.createAccount({ id: 'acc_1', name: 'one', createdAt: 1 });
+  await writer.insertWebhook(sampleWebhook('wh_00000000000000000000000001'), null);
+
+  const heard: string[] = [];
+  let work = 0;
+  stops.push(await api.notifications!.subscribe({ events: (_account, ids) => heard.push(...ids) }));
+  stops.push(await worker.notifications!.subscribe({ work: () => work++ }));
+  const workBefore = work;
+  await writer.ingest('acc_1', [sampleEvent('ev_1')], Date.now());
+  await until(() => heard.includes('ev_1'), 'the API process hears the ingested event');
+  await until(() => work > workBefore, 'the worker hears the new work');
+
+  // Config changes reach a process whatever else it subscribed to: a revoked key it had kept
+  // is dropped in both.
+  const key: ApiKey = {
+    id: 'key_1',
+    accountId: 'acc_1',
+    role: 'ingest',
+    name: null,
+    prefix: 'hli_test',
+    createdAt: 1,
+    revokedAt: null,
+  };
+  const hash = 'b'.repeat(64);
+  await writer.insertApiKey(key, hash);
+  for (const store of [api, worker]) assert.equal((await store.findApiKeyByHash(hash))?.id, 'key_1');
+  assert.equal(await writer.revokeApiKey('acc_1', 'key_1', 2), true);
+  for (const [name, store] of [
+    ['API process', api],
+    ['worker', worker],
+  ] as const) {
+    await until(
+      async () => (await store.findApiKeyByHash(hash)) === null,
+      `the ${name} forgets the revoked key`,
+    );
+  }
+});
