@@ -1,5 +1,5 @@
 // Rows the store tests build again and again: a webhook, an event, a finished attempt.
-import type { Webhook } from '../../src/core/model.ts';
+import type { ApiKey, Webhook } from '../../src/core/model.ts';
 import type { AttemptRecord, ClaimedDelivery, NewEvent } from '../../src/store/store.ts';
 
 /** An enabled, unsigned webhook of `acc_1` for every event, to a closed port. */
@@ -23,6 +23,17 @@ export function sampleWebhook(id: string, overrides: Partial<Webhook> = {}): Web
     ...overrides,
   };
 }
+
+/** An ingest key `key_1` of `acc_1`, not revoked. */
+export const SAMPLE_API_KEY: ApiKey = {
+  id: 'key_1',
+  accountId: 'acc_1',
+  role: 'ingest',
+  name: null,
+  prefix: 'hli_test',
+  createdAt: 1,
+  revokedAt: null,
+};
 
 /** An `appcues:flow_started` event whose body is `{"id": id}`. */
 export function sampleEvent(id: string, overrides: Partial<NewEvent> = {}): NewEvent {

@@ -5,11 +5,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import type { ApiKey } from '../../src/core/model.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { NewEvent } from '../../src/store/store.ts';
 import { createTestDatabase, testDatabaseUrl } from '../helpers/postgres.ts';
-import { sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
+import { SAMPLE_API_KEY, sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
 
 const skip = testDatabaseUrl() === null ? 'TEST_DATABASE_URL is not set (SQLite-only run)' : false;
 
@@ -18,15 +17,7 @@ const webhook = sampleWebhook;
 let events = 0;
 const event = (): NewEvent => sampleEvent(`e${++events}`);
 
-const KEY: ApiKey = {
-  id: 'key_1',
-  accountId: 'acc_1',
-  role: 'ingest',
-  name: null,
-  prefix: 'hli_test',
-  createdAt: 1,
-  revokedAt: null,
-};
+const KEY = SAMPLE_API_KEY;
 const HASH = 'a'.repeat(64);
 
 /** Polls `check` until it holds (a change reaches another process a moment after its commit). */

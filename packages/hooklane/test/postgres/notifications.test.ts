@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ApiKey } from '../../src/core/model.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { createTestDatabase, testDatabaseUrl } from '../helpers/postgres.ts';
-import { sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
+import { SAMPLE_API_KEY, sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
 
 const skip = testDatabaseUrl() === null ? 'TEST_DATABASE_URL is not set (SQLite-only run)' : false;
 
@@ -54,15 +53,7 @@ test('a worker hears new work, an API process ingested events, and both config c
 
   // Config changes reach a process whatever else it subscribed to: a revoked key it had kept
   // is dropped in both.
-  const key: ApiKey = {
-    id: 'key_1',
-    accountId: 'acc_1',
-    role: 'ingest',
-    name: null,
-    prefix: 'hli_test',
-    createdAt: 1,
-    revokedAt: null,
-  };
+  const key = SAMPLE_API_KEY;
   const hash = 'b'.repeat(64);
   await writer.insertApiKey(key, hash);
   for (const store of [api, worker]) assert.equal((await store.findApiKeyByHash(hash))?.id, 'key_1');
