@@ -236,6 +236,27 @@ for (const backend of BACKENDS) {
       assert.deepEqual(statuses, ['failed', 'failed', 'failed', 'succeeded']);
     });
 
+    test('the failure that disables a webhook fails its own delivery too: no attempt after', async (t) => {
+      const store = await setup(t);
+      const w = webhook();
+      await store.insertWebhook(w, null);
+      await store.ingest('acc_1', [event('d1'), event('d2')], T0);
+      const [first, second] = await claim(store, T0);
+      assert.ok(first && second);
+      // Both fail and would retry, but the webhook has been failing long enough to be disabled.
+      await store.recordAttempts([
+        { ...record(first, 'retry', T0 + 10, T0 + 20), disableIfFailingSince: T0 + 10 },
+        { ...record(second, 'retry', T0 + 11, T0 + 20), disableIfFailingSince: T0 + 11 },
+      ]);
+      assert.equal((await store.getWebhook('acc_1', w.id))?.enabled, false);
+      for (const claimed of [first, second]) {
+        const delivery = await store.getDelivery('acc_1', claimed.delivery.id);
+        assert.equal(delivery?.status, 'failed', `${claimed.delivery.id} is failed, not retried`);
+        assert.equal(delivery?.nextAttemptAt, null);
+      }
+      assert.deepEqual(await claim(store, T0 + 30), [], 'nothing is sent to the disabled webhook');
+    });
+
     test('a webhook deleted or disabled during an attempt gets no retry', async (t) => {
       const store = await setup(t);
       const deleted = webhook();

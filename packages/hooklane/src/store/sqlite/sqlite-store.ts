@@ -227,12 +227,19 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Fails a webhook's pending deliveries, except those in flight (their results decide). */
-  #failPending(webhookId: string, reason: string, now: number): void {
+  /**
+   * Fails a webhook's pending deliveries, except those in flight (their results decide). A
+   * delivery whose result is being written (`finished`) is not in flight any more, though its
+   * lease ends only after the write commits.
+   */
+  #failPending(webhookId: string, reason: string, now: number, finished?: ReadonlySet<string>): void {
+    const inFlight = [...(this.#leases.byWebhook(now).get(webhookId) ?? [])].filter(
+      (id) => !finished?.has(id),
+    );
     this.#sql(
       `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ?, updated_at = ?
        WHERE webhook_id = ? AND status = 'pending' AND id NOT IN (SELECT value FROM json_each(?))`,
-    ).run(reason, now, webhookId, JSON.stringify([...(this.#leases.byWebhook(now).get(webhookId) ?? [])]));
+    ).run(reason, now, webhookId, JSON.stringify(inFlight));
   }
 
   async deleteWebhook(accountId: string, id: string, now: number): Promise<boolean> {
@@ -510,7 +517,8 @@ export class SqliteStore implements Store {
       this.#relaxed(() =>
         this.#transaction(() => {
           const healthy = new Set<string>();
-          for (const result of results) this.#recordAttempt(result, healthy);
+          const finished = new Set(results.map((result) => result.attempt.deliveryId));
+          for (const result of results) this.#recordAttempt(result, healthy, finished);
         }),
       );
       for (const result of results) this.#leases.release(result.attempt.deliveryId);
@@ -523,6 +531,7 @@ export class SqliteStore implements Store {
   #recordAttempt(
     { attempt, verdict, nextAttemptAt, disableIfFailingSince }: AttemptRecord,
     healthy: Set<string>,
+    finished: ReadonlySet<string>,
   ): void {
     this.#sql(
       `INSERT INTO attempts (id, delivery_id, account_id, webhook_id, number, started_at, duration_ms, url,
@@ -592,7 +601,8 @@ export class SqliteStore implements Store {
       const changed = this.#sql(
         `UPDATE webhooks SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = 1 ${condition}`,
       ).run(reason, now, attempt.webhookId, ...params);
-      if (changed.changes > 0) this.#failPending(attempt.webhookId, 'webhook disabled', now);
+      // The batch's own deliveries went back to pending above: they fail too, this one included.
+      if (changed.changes > 0) this.#failPending(attempt.webhookId, 'webhook disabled', now, finished);
     };
     if (verdict === 'gone') disable('the endpoint answered 410 Gone', '');
     else disable('the endpoint kept failing', 'AND failing_since <= ?', disableIfFailingSince);
