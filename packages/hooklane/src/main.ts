@@ -156,24 +156,21 @@ export async function startHooklane(config: Config, options: { logger?: Logger }
   // events (to processes that serve the API: its `listen` streams). Announced events load
   // concurrently but reach the streams in the order they were announced.
   let announced = Promise.resolve();
+  const streamAnnounced = (accountId: string, ids: readonly string[]) => {
+    if (!bus.hasListeners(accountId)) return;
+    const loading = store.getEvents(accountId, ids);
+    announced = announced.then(() =>
+      loading.then(
+        (events) => bus.deliver(accountId, events),
+        (error: unknown) => logger.warn({ err: error }, 'could not load announced events'),
+      ),
+    );
+  };
   const delivering = engine;
   const unlisten = store.notifications
     ? await store.notifications.subscribe({
-        ...(delivering ? { work: () => delivering.notify() } : {}),
-        ...(config.role === 'worker'
-          ? {}
-          : {
-              events: (accountId: string, ids: readonly string[]) => {
-                if (!bus.hasListeners(accountId)) return;
-                const loading = store.getEvents(accountId, ids);
-                announced = announced.then(() =>
-                  loading.then(
-                    (events) => bus.deliver(accountId, events),
-                    (error: unknown) => logger.warn({ err: error }, 'could not load announced events'),
-                  ),
-                );
-              },
-            }),
+        ...(delivering && { work: () => delivering.notify() }),
+        ...(config.role !== 'worker' && { events: streamAnnounced }),
       })
     : async () => {};
   const stopRetention =
