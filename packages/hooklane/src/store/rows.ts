@@ -102,6 +102,26 @@ export function toEvent(row: Row): StoredEvent {
   };
 }
 
+/**
+ * The event a claim returns in its delivery's row, as both stores' claims name it: the
+ * delivery's `account_id` and `event_id`, the event's other columns as `event_*`. Null when
+ * none was joined (a batched delivery, whose events are read apart, or an event gone).
+ */
+export function toClaimedEvent(row: Row): StoredEvent | null {
+  if (row.event_body === null || row.event_body === undefined) return null;
+  return {
+    accountId: str(row.account_id),
+    id: str(row.event_id),
+    name: str(row.event_name),
+    typeId: strOrNull(row.event_type_id),
+    userId: str(row.event_user_id),
+    contentId: strOrNull(row.event_content_id),
+    occurredAt: num(row.event_occurred_at),
+    ingestedAt: num(row.event_ingested_at),
+    body: str(row.event_body),
+  };
+}
+
 export function toDelivery(row: Row): Delivery {
   return {
     id: str(row.id),

@@ -15,6 +15,7 @@ import {
   toAccount,
   toApiKey,
   toAttempt,
+  toClaimedEvent,
   toDelivery,
   toEvent,
   toSecret,
@@ -852,20 +853,8 @@ export class PostgresStore implements Store {
         webhooks.set(String(row.webhook_id), toWebhook(sendable.row));
         secrets.set(String(row.webhook_id), sendable.secrets.map(toSecret));
       }
-      if (row.event_body !== null)
-        events.set(String(row.id), [
-          toEvent({
-            account_id: row.account_id,
-            id: row.event_id,
-            name: row.event_name,
-            type_id: row.event_type_id,
-            user_id: row.event_user_id,
-            content_id: row.event_content_id,
-            occurred_at: row.event_occurred_at,
-            ingested_at: row.event_ingested_at,
-            body: row.event_body,
-          }),
-        ]);
+      const event = toClaimedEvent(row);
+      if (event) events.set(String(row.id), [event]);
     }
     const deliveries = rows
       .map(toDelivery)

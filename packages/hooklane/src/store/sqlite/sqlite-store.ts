@@ -15,6 +15,7 @@ import {
   toAccount,
   toApiKey,
   toAttempt,
+  toClaimedEvent,
   toDelivery,
   toEvent,
   toSecret,
@@ -32,7 +33,7 @@ import type {
   Page,
   Store,
 } from '../store.ts';
-import { claimedRowsSql, dueOfWebhookSql, joinedEvent, webhooksWithPendingSql } from './claim-due.ts';
+import { claimedRowsSql, dueOfWebhookSql, webhooksWithPendingSql } from './claim-due.ts';
 import { Leases } from './leases.ts';
 import { migrateSqlite } from './migrate.ts';
 import { openDatabase } from './open-database.ts';
@@ -475,7 +476,7 @@ export class SqliteStore implements Store {
     const ids = due.slice(0, request.limit).map((item) => item.id);
     const rows = this.#sql(claimedRowsSql)
       .all(JSON.stringify(ids))
-      .map((row) => ({ delivery: toDelivery(row), event: joinedEvent(row) }))
+      .map((row) => ({ delivery: toDelivery(row), event: toClaimedEvent(row) }))
       .sort(
         (a, b) =>
           (a.delivery.nextAttemptAt ?? 0) - (b.delivery.nextAttemptAt ?? 0) ||
