@@ -518,8 +518,7 @@ export class SqliteStore implements Store {
       this.#relaxed(() =>
         this.#transaction(() => {
           const healthy = new Set<string>();
-          const finished = new Set(results.map((result) => result.attempt.deliveryId));
-          for (const result of results) this.#recordAttempt(result, healthy, finished);
+          for (const result of results) this.#recordAttempt(result, healthy, results);
         }),
       );
       for (const result of results) this.#leases.release(result.attempt.deliveryId);
@@ -532,7 +531,7 @@ export class SqliteStore implements Store {
   #recordAttempt(
     { attempt, verdict, nextAttemptAt, disableIfFailingSince }: AttemptRecord,
     healthy: Set<string>,
-    finished: ReadonlySet<string>,
+    batch: readonly AttemptRecord[],
   ): void {
     this.#sql(
       `INSERT INTO attempts (id, delivery_id, account_id, webhook_id, number, started_at, duration_ms, url,
@@ -603,7 +602,13 @@ export class SqliteStore implements Store {
         `UPDATE webhooks SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = 1 ${condition}`,
       ).run(reason, now, attempt.webhookId, ...params);
       // The batch's own deliveries went back to pending above: they fail too, this one included.
-      if (changed.changes > 0) this.#failPending(attempt.webhookId, 'webhook disabled', now, finished);
+      if (changed.changes > 0)
+        this.#failPending(
+          attempt.webhookId,
+          'webhook disabled',
+          now,
+          new Set(batch.map((result) => result.attempt.deliveryId)),
+        );
     };
     if (verdict === 'gone') disable('the endpoint answered 410 Gone', '');
     else disable('the endpoint kept failing', 'AND failing_since <= ?', disableIfFailingSince);
