@@ -15,19 +15,7 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<v
     }
     throw error;
   }
-  if (hooklane.url) {
-    process.stdout.write(`Hooklane listening on ${hooklane.url}  (API docs: ${hooklane.url}/docs)\n`);
-  } else {
-    const operations = hooklane.operationsUrl
-      ? `; /healthz, /readyz and /metrics on ${hooklane.operationsUrl}`
-      : '';
-    process.stdout.write(`Hooklane worker running (pid ${process.pid})${operations}\n`);
-  }
-  if (hooklane.generatedRootKey) {
-    process.stdout.write(
-      `Root key (shown once; store it now, or set HOOKLANE_ROOT_KEY): ${hooklane.generatedRootKey}\n`,
-    );
-  }
+  // Handlers before the startup line: a caller may send SIGTERM the moment it reads that line.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -43,6 +31,19 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<v
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  if (hooklane.url) {
+    process.stdout.write(`Hooklane listening on ${hooklane.url}  (API docs: ${hooklane.url}/docs)\n`);
+  } else {
+    const operations = hooklane.operationsUrl
+      ? `; /healthz, /readyz and /metrics on ${hooklane.operationsUrl}`
+      : '';
+    process.stdout.write(`Hooklane worker running (pid ${process.pid})${operations}\n`);
+  }
+  if (hooklane.generatedRootKey) {
+    process.stdout.write(
+      `Root key (shown once; store it now, or set HOOKLANE_ROOT_KEY): ${hooklane.generatedRootKey}\n`,
+    );
+  }
 }
 
 if (import.meta.main) await runServer();
