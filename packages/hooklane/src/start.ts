@@ -1,3 +1,4 @@
+import { flushCompileCache } from 'node:module';
 import { ConfigError, loadConfig } from './config.ts';
 import { startHooklane } from './main.ts';
 import { DataDirLockedError } from './store/sqlite/open-database.ts';
@@ -31,6 +32,10 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<v
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // The compile cache (bin/compile-cache.js) is saved now, not only at exit, so that a process
+  // that is killed still leaves it for the next start: ~0.1 s on a first start, ~1 ms after, a
+  // no-op when the cache is off. Before the startup line, so that "started" means "saved".
+  flushCompileCache();
   if (hooklane.url) {
     process.stdout.write(`Hooklane listening on ${hooklane.url}  (API docs: ${hooklane.url}/docs)\n`);
   } else {

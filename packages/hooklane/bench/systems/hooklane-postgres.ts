@@ -3,7 +3,7 @@ import { createDatabase } from '../postgres.ts';
 import { configureAccount, hooklaneEnv, newRootKey, portOf, startHooklaneProcess } from './hooklane.ts';
 import type { BenchSystem } from './types.ts';
 
-/** Hooklane on PostgreSQL: one `node src/start.ts` process with HOOKLANE_ROLE=all, a fresh database. */
+/** Hooklane on PostgreSQL: one `npm start` process with HOOKLANE_ROLE=all, a fresh database. */
 export const hooklanePostgres: BenchSystem = {
   id: 'hooklane-postgres',
   label: 'Hooklane, PostgreSQL (1 process)',

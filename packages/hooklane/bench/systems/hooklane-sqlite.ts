@@ -5,7 +5,7 @@ import { onCleanup } from '../children.ts';
 import { configureAccount, hooklaneEnv, newRootKey, portOf, startHooklaneProcess } from './hooklane.ts';
 import type { BenchSystem } from './types.ts';
 
-/** Hooklane embedded: one `node src/start.ts` process on SQLite in a temp data dir, all defaults. */
+/** Hooklane embedded: one `npm start` process on SQLite in a temp data dir, all defaults. */
 export const hooklaneSqlite: BenchSystem = {
   id: 'hooklane-sqlite',
   label: 'Hooklane, SQLite',

@@ -7,14 +7,16 @@ import type { Target } from './types.ts';
 
 /** How each Hooklane system starts its processes: as `npm start` does, with its Node flags. */
 
-const START_SCRIPT = fileURLToPath(new URL('../../src/start.ts', import.meta.url));
-
-/** The Node flags of the package's `start` script (the heap sizes an operator runs with). */
-function startFlags(): string[] {
+/** The package's `start` script, split into its Node flags (the heap sizes an operator runs with) and its entry. */
+function startCommand(): { script: string; flags: string[] } {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  return String(pkg.scripts.start)
-    .split(/\s+/)
-    .filter((part) => part.startsWith('--'));
+  const parts = String(pkg.scripts.start).split(/\s+/).slice(1);
+  const entry = parts.find((part) => !part.startsWith('--'));
+  if (!entry) throw new Error(`no entry in the start script: ${pkg.scripts.start}`);
+  return {
+    script: fileURLToPath(new URL(`../../${entry}`, import.meta.url)),
+    flags: parts.filter((part) => part.startsWith('--')),
+  };
 }
 
 export function newRootKey(): string {
@@ -45,7 +47,8 @@ export async function startHooklaneProcess(
   env: Record<string, string>,
   name: string,
 ): Promise<{ child: Child; url: string | null }> {
-  const child = spawnNode(START_SCRIPT, env, name, startFlags());
+  const { script, flags } = startCommand();
+  const child = spawnNode(script, env, name, flags);
   if (env.HOOKLANE_ROLE === 'worker') {
     await waitForLine(child, /Hooklane worker running/, name);
     return { child, url: null };

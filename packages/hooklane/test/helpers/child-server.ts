@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { type ApiResponse, callApi } from './hooklane.ts';
 
-const START_SCRIPT = fileURLToPath(new URL('../../src/start.ts', import.meta.url));
+/** The entry `npm start` runs: it turns on the compile cache, then runs src/start.ts. */
+export const SERVER_BIN = fileURLToPath(new URL('../../bin/hooklane-server.js', import.meta.url));
 
 /** How a child process ended. */
 export interface Exit {
@@ -11,7 +12,7 @@ export interface Exit {
   readonly signal: NodeJS.Signals | null;
 }
 
-/** A Hooklane server running as a separate `node src/start.ts` process. */
+/** A Hooklane server running as a separate process, started as `npm start` starts it. */
 export interface ChildServer {
   readonly url: string;
   readonly rootKey: string;
@@ -52,14 +53,20 @@ export function childEnv(
   };
 }
 
-/** Spawns `node src/start.ts` without waiting for anything. */
-export function spawnServer(env: Record<string, string>): {
+/** Spawns `node [nodeArgs] bin/hooklane-server.js` without waiting for anything. */
+export function spawnServer(
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): {
   child: ChildProcess;
   exited: Promise<Exit>;
   stdout: () => string;
   stderr: () => string;
 } {
-  const child = spawn(process.execPath, [START_SCRIPT], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, SERVER_BIN], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -80,10 +87,15 @@ export function spawnServer(env: Record<string, string>): {
  */
 export async function startChildServer(
   dataDir: string,
-  options: { rootKey?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: {
+    rootKey?: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    nodeArgs?: readonly string[];
+  } = {},
 ): Promise<ChildServer> {
   const rootKey = options.rootKey ?? `hlr_test_${randomBytes(16).toString('hex')}`;
-  const spawned = spawnServer(childEnv(dataDir, rootKey, options.env));
+  const spawned = spawnServer(childEnv(dataDir, rootKey, options.env), options.nodeArgs);
   const { child, exited } = spawned;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const [, url = ''] = await waitForLine(spawned, /Hooklane listening on (\S+)/, 'server', timeoutMs);
@@ -128,7 +140,7 @@ export interface ChildWorker {
 }
 
 /**
- * Starts `node src/start.ts` with `HOOKLANE_ROLE=worker` and waits (at most `timeoutMs`)
+ * Starts the server with `HOOKLANE_ROLE=worker` and waits (at most `timeoutMs`)
  * for the `Hooklane worker running (pid N)` line it prints on stdout.
  */
 export async function startChildWorker(
