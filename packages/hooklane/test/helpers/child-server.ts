@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type ApiResponse, callApi } from './hooklane.ts';
 
 /** The entry `npm start` runs: it turns on the compile cache, then runs src/start.ts. */
-export const SERVER_BIN = fileURLToPath(new URL('../../bin/hooklane-server.js', import.meta.url));
+const SERVER_BIN = fileURLToPath(new URL('../../bin/hooklane-server.js', import.meta.url));
 
 /** How a child process ended. */
 export interface Exit {
