@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Child, spawnNode, waitForLine } from '../children.ts';
 import type { IngestTarget } from '../load.ts';
-import type { Target } from './types.ts';
+import type { RunningSystem, Target } from './types.ts';
 
 /** How each Hooklane system starts its processes: as `npm start` does, with its Node flags. */
 
@@ -91,4 +91,35 @@ export async function configureAccount(
 /** PORT of a listening URL, to restart on the same one. */
 export function portOf(url: string): string {
   return new URL(url).port;
+}
+
+/**
+ * A system of one Hooklane process, started with `env` (role `all`, or `api` until
+ * `startDelivery()`, which restarts it with role `all` on the same port: the backlog scenario),
+ * configured for `targets`; `cleanup` runs after it is killed.
+ */
+export async function startOneProcess(
+  env: Record<string, string>,
+  name: string,
+  rootKey: string,
+  targets: readonly Target[],
+  cleanup: () => Promise<void>,
+): Promise<RunningSystem> {
+  let server = await startHooklaneProcess(env, name);
+  const ingest = await configureAccount(server.url!, rootKey, targets);
+  return {
+    ingest,
+    direct: null,
+    pids: () => (server.child.alive() ? [server.child.pid] : []),
+    async startDelivery() {
+      // Same shape as the other runs: the one process, now with its delivery engine (the
+      // embedded store also allows only one process per data dir).
+      await server.child.stop();
+      server = await startHooklaneProcess({ ...env, HOOKLANE_ROLE: 'all', PORT: portOf(server.url!) }, name);
+    },
+    async stop() {
+      await server.child.kill();
+      await cleanup();
+    },
+  };
 }
