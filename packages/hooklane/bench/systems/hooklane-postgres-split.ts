@@ -12,10 +12,12 @@ export const hooklanePostgresSplit: BenchSystem = {
   label: 'Hooklane, PostgreSQL (API + 2 workers)',
   shape: `1 process role=api + ${WORKERS} processes role=worker, PostgreSQL, defaults`,
   store: 'postgres',
-  async start({ targets, deliveryTimeoutMs, deliver }) {
+  async start(options) {
+    const { targets, deliveryTimeoutMs, deliver } = options;
     const database = await createDatabase('hooklane_bench');
     const rootKey = newRootKey();
     const env = hooklaneEnv(rootKey, deliveryTimeoutMs, {
+      ...options.env,
       DATABASE_URL: database.url,
       HOOKLANE_SECRET_KEY: randomBytes(32).toString('base64'),
     });

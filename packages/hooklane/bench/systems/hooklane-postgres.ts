@@ -9,10 +9,12 @@ export const hooklanePostgres: BenchSystem = {
   label: 'Hooklane, PostgreSQL (1 process)',
   shape: '1 process (role all), PostgreSQL, pool 10, defaults',
   store: 'postgres',
-  async start({ targets, deliveryTimeoutMs, deliver }) {
+  async start(options) {
+    const { targets, deliveryTimeoutMs, deliver } = options;
     const database = await createDatabase('hooklane_bench');
     const rootKey = newRootKey();
     const env = hooklaneEnv(rootKey, deliveryTimeoutMs, {
+      ...options.env,
       DATABASE_URL: database.url,
       HOOKLANE_SECRET_KEY: randomBytes(32).toString('base64'),
       HOOKLANE_ROLE: deliver ? 'all' : 'api',

@@ -11,12 +11,14 @@ export const hooklaneSqlite: BenchSystem = {
   label: 'Hooklane, SQLite',
   shape: '1 process (role all), embedded SQLite (WAL, synchronous=FULL), defaults',
   store: 'sqlite',
-  async start({ targets, deliveryTimeoutMs, deliver }) {
+  async start(options) {
+    const { targets, deliveryTimeoutMs, deliver } = options;
     const dataDir = mkdtempSync(join(tmpdir(), 'hooklane-bench-'));
     const removeDir = async () => rmSync(dataDir, { recursive: true, force: true });
     const forget = onCleanup(removeDir);
     const rootKey = newRootKey();
     const env = hooklaneEnv(rootKey, deliveryTimeoutMs, {
+      ...options.env,
       HOOKLANE_DATA_DIR: dataDir,
       HOOKLANE_ROLE: deliver ? 'all' : 'api',
     });

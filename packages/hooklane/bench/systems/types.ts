@@ -11,6 +11,8 @@ export interface StartOptions {
   readonly deliveryTimeoutMs: number;
   /** false: only the ingest side runs (the backlog scenario) until `startDelivery()`. */
   readonly deliver: boolean;
+  /** More environment for the system's processes (bench/compare.ts's variants); Hooklane's systems read it. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** The ceiling has no ingest: it sends events itself. */

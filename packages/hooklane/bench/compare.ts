@@ -1,0 +1,122 @@
+import { parseArgs } from 'node:util';
+import { installExitHandlers, shutdown } from './children.ts';
+import { measureCpu } from './cpu.ts';
+import { nowMs } from './events.ts';
+import { burst } from './load.ts';
+import { startReceiver } from './receiver.ts';
+import { newSecret } from './sign.ts';
+import { hooklanePostgres } from './systems/hooklane-postgres.ts';
+import { hooklanePostgresSplit } from './systems/hooklane-postgres-split.ts';
+import { hooklaneSqlite } from './systems/hooklane-sqlite.ts';
+import type { BenchSystem } from './systems/types.ts';
+
+/**
+ * `node bench/compare.ts --variants='{"base":{},"other":{"NAME":"value"}}' [--system=hooklane-sqlite]
+ *   [--rounds=6] [--bursts=2] [--events=20000]`
+ *
+ * An A/B (or A/B/C...) of one Hooklane system under environment variants: each variant's
+ * processes get its variables on top of the bench's, e.g. `NODE_OPTIONS`, a setting, or
+ * `NODE_DISABLE_COMPILE_CACHE=1`. Round by round every variant starts a fresh instance, warms it
+ * up (2,000 events) and takes `bursts` bursts of `events` events (batches of 50 from 4 clients,
+ * as the bench's end-to-end run) to one webhook; the order of the variants flips every other
+ * round, so that a machine whose speed drifts weighs on each alike. Per burst: end to end
+ * events/s (first request to last delivery) and CPU per event of the system's processes (every
+ * thread, from /proc). Prints each round and then, per variant, the medians. The changes these
+ * figures decide are small next to a machine's drift between runs: compare only variants
+ * measured together.
+ */
+
+const SYSTEMS: readonly BenchSystem[] = [hooklaneSqlite, hooklanePostgres, hooklanePostgresSplit];
+const WARMUP_EVENTS = 2_000;
+const TIMEOUT_MS = 15_000;
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+};
+
+async function main(): Promise<void> {
+  installExitHandlers();
+  const { values } = parseArgs({
+    options: {
+      variants: { type: 'string' },
+      system: { type: 'string', default: 'hooklane-sqlite' },
+      rounds: { type: 'string', default: '6' },
+      bursts: { type: 'string', default: '2' },
+      events: { type: 'string', default: '20000' },
+    },
+  });
+  const variants = JSON.parse(values.variants ?? '{}') as Record<string, Record<string, string>>;
+  const system = SYSTEMS.find((candidate) => candidate.id === values.system);
+  const rounds = Number(values.rounds);
+  const bursts = Number(values.bursts);
+  const events = Number(values.events);
+  if (Object.keys(variants).length === 0 || !system || !(rounds > 0 && bursts > 0 && events > 0)) {
+    throw new Error(
+      `usage: --variants='{"name":{"VAR":"value"},...}' [--system=${SYSTEMS.map((s) => s.id).join('|')}] [--rounds=N] [--bursts=N] [--events=N]`,
+    );
+  }
+  const receiver = await startReceiver('receiver');
+  const delivered = async (count: number) => {
+    const deadline = nowMs() + 180_000;
+    while (nowMs() < deadline) {
+      if ((await receiver.stats()).unique >= count) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`${count} events were not delivered within 180 s`);
+  };
+  const measured = new Map<string, { perSecond: number[]; cpuMicros: number[] }>();
+  for (let round = 1; round <= rounds; round++) {
+    const names = Object.keys(variants);
+    if (round % 2 === 0) names.reverse();
+    for (const name of names) {
+      const targets = [{ url: `${receiver.url}/compare`, secret: newSecret() }];
+      const running = await system.start({
+        targets,
+        deliveryTimeoutMs: TIMEOUT_MS,
+        deliver: true,
+        env: variants[name],
+      });
+      try {
+        await receiver.reset();
+        await burst(running.ingest!, { events: WARMUP_EVENTS, deadline: nowMs() + 60_000 });
+        await delivered(WARMUP_EVENTS);
+        const result = measured.get(name) ?? { perSecond: [], cpuMicros: [] };
+        measured.set(name, result);
+        for (let run = 0; run < bursts; run++) {
+          await receiver.reset();
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          const cpu = measureCpu({ system: () => running.pids() });
+          const startedAt = nowMs();
+          const sent = await burst(running.ingest!, { events, deadline: nowMs() + 120_000 });
+          await delivered(sent.accepted);
+          const seconds = (nowMs() - startedAt) / 1000;
+          const cpuSeconds = cpu.stop().system ?? 0;
+          result.perSecond.push(Math.round(sent.accepted / seconds));
+          result.cpuMicros.push(Math.round((cpuSeconds * 1e6) / sent.accepted));
+        }
+        process.stdout.write(
+          `round ${round} ${name}: ${result.perSecond.slice(-bursts).join(', ')} ev/s; ${result.cpuMicros.slice(-bursts).join(', ')} µs of CPU per event\n`,
+        );
+      } finally {
+        await running.stop();
+      }
+    }
+  }
+  for (const [name, result] of measured) {
+    process.stdout.write(
+      `${name}: median ${median(result.perSecond)} ev/s end to end (${Math.min(...result.perSecond)}–${Math.max(...result.perSecond)}), ${median(result.cpuMicros)} µs of CPU per event (${Math.min(...result.cpuMicros)}–${Math.max(...result.cpuMicros)})\n`,
+    );
+  }
+  await receiver.stop();
+}
+
+if (import.meta.main) {
+  main().then(
+    () => shutdown(0),
+    (error: unknown) => {
+      process.stderr.write(`compare: ${error instanceof Error ? error.message : String(error)}\n`);
+      void shutdown(1);
+    },
+  );
+}
