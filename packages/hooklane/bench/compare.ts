@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { installExitHandlers, shutdown } from './children.ts';
 import { measureCpu } from './cpu.ts';
 import { nowMs } from './events.ts';
-import { burst } from './load.ts';
+import { burst, paced } from './load.ts';
 import { startReceiver } from './receiver.ts';
 import { newSecret } from './sign.ts';
 import { hooklanePostgres } from './systems/hooklane-postgres.ts';
@@ -12,7 +12,7 @@ import type { BenchSystem } from './systems/types.ts';
 
 /**
  * `node bench/compare.ts --variants='{"base":{},"other":{"NAME":"value"}}' [--system=hooklane-sqlite]
- *   [--rounds=6] [--bursts=2] [--events=20000]`
+ *   [--rounds=6] [--bursts=2] [--events=20000] [--rate=1000 --seconds=10]`
  *
  * An A/B (or A/B/C...) of one Hooklane system under environment variants: each variant's
  * processes get its variables on top of the bench's, e.g. `NODE_OPTIONS`, a setting, or
@@ -21,7 +21,9 @@ import type { BenchSystem } from './systems/types.ts';
  * as the bench's end-to-end run) to one webhook; the order of the variants flips every other
  * round, so that a machine whose speed drifts weighs on each alike. Per burst: end to end
  * events/s (first request to last delivery) and CPU per event of the system's processes (every
- * thread, from /proc). Prints each round and then, per variant, the medians. The changes these
+ * thread, from /proc). With `--rate`, each instance then also takes `--seconds` (10) of
+ * single-event requests at that rate, as the bench's latency run: p99 ingest → delivery and CPU
+ * per event at that load. Prints each round and then, per variant, the medians. The changes these
  * figures decide are small next to a machine's drift between runs: compare only variants
  * measured together.
  */
@@ -44,6 +46,8 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '6' },
       bursts: { type: 'string', default: '2' },
       events: { type: 'string', default: '20000' },
+      rate: { type: 'string' },
+      seconds: { type: 'string', default: '10' },
     },
   });
   const variants = JSON.parse(values.variants ?? '{}') as Record<string, Record<string, string>>;
@@ -51,9 +55,12 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const bursts = Number(values.bursts);
   const events = Number(values.events);
-  if (Object.keys(variants).length === 0 || !system || !(rounds > 0 && bursts > 0 && events > 0)) {
+  const rate = values.rate === undefined ? 0 : Number(values.rate);
+  const pacedSeconds = Number(values.seconds);
+  const valid = rounds > 0 && bursts > 0 && events > 0 && rate >= 0 && pacedSeconds > 0;
+  if (Object.keys(variants).length === 0 || !system || !valid) {
     throw new Error(
-      `usage: --variants='{"name":{"VAR":"value"},...}' [--system=${SYSTEMS.map((s) => s.id).join('|')}] [--rounds=N] [--bursts=N] [--events=N]`,
+      `usage: --variants='{"name":{"VAR":"value"},...}' [--system=${SYSTEMS.map((s) => s.id).join('|')}] [--rounds=N] [--bursts=N] [--events=N] [--rate=N --seconds=N]`,
     );
   }
   const receiver = await startReceiver('receiver');
@@ -65,7 +72,13 @@ async function main(): Promise<void> {
     }
     throw new Error(`${count} events were not delivered within 180 s`);
   };
-  const measured = new Map<string, { perSecond: number[]; cpuMicros: number[] }>();
+  interface Measured {
+    perSecond: number[];
+    cpuMicros: number[];
+    pacedP99: number[];
+    pacedCpuMicros: number[];
+  }
+  const measured = new Map<string, Measured>();
   for (let round = 1; round <= rounds; round++) {
     const names = Object.keys(variants);
     if (round % 2 === 0) names.reverse();
@@ -81,7 +94,12 @@ async function main(): Promise<void> {
         await receiver.reset();
         await burst(running.ingest!, { events: WARMUP_EVENTS, deadline: nowMs() + 60_000 });
         await delivered(WARMUP_EVENTS);
-        const result = measured.get(name) ?? { perSecond: [], cpuMicros: [] };
+        const result = measured.get(name) ?? {
+          perSecond: [],
+          cpuMicros: [],
+          pacedP99: [],
+          pacedCpuMicros: [],
+        };
         measured.set(name, result);
         for (let run = 0; run < bursts; run++) {
           await receiver.reset();
@@ -95,17 +113,36 @@ async function main(): Promise<void> {
           result.perSecond.push(Math.round(sent.accepted / seconds));
           result.cpuMicros.push(Math.round((cpuSeconds * 1e6) / sent.accepted));
         }
+        let pacedLine = '';
+        if (rate > 0) {
+          await receiver.reset();
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          const cpu = measureCpu({ system: () => running.pids() });
+          const sent = await paced(running.ingest!, { rate, durationMs: pacedSeconds * 1000 });
+          await delivered(sent.accepted);
+          const cpuSeconds = cpu.stop().system ?? 0;
+          const p99 = (await receiver.stats()).latency.p99 ?? 0;
+          result.pacedP99.push(p99);
+          result.pacedCpuMicros.push(Math.round((cpuSeconds * 1e6) / sent.accepted));
+          pacedLine = `; at ${rate} ev/s p99 ${p99} ms, ${result.pacedCpuMicros.at(-1)} µs per event`;
+        }
         process.stdout.write(
-          `round ${round} ${name}: ${result.perSecond.slice(-bursts).join(', ')} ev/s; ${result.cpuMicros.slice(-bursts).join(', ')} µs of CPU per event\n`,
+          `round ${round} ${name}: ${result.perSecond.slice(-bursts).join(', ')} ev/s; ${result.cpuMicros.slice(-bursts).join(', ')} µs of CPU per event${pacedLine}\n`,
         );
       } finally {
         await running.stop();
       }
     }
   }
+  const summary = (values: readonly number[]) =>
+    `${median(values)} (${Math.min(...values)}–${Math.max(...values)})`;
   for (const [name, result] of measured) {
+    const pacedLine =
+      rate > 0
+        ? `; at ${rate} ev/s: p99 ${summary(result.pacedP99)} ms, ${summary(result.pacedCpuMicros)} µs per event`
+        : '';
     process.stdout.write(
-      `${name}: median ${median(result.perSecond)} ev/s end to end (${Math.min(...result.perSecond)}–${Math.max(...result.perSecond)}), ${median(result.cpuMicros)} µs of CPU per event (${Math.min(...result.cpuMicros)}–${Math.max(...result.cpuMicros)})\n`,
+      `${name}: median ${summary(result.perSecond)} ev/s end to end, ${summary(result.cpuMicros)} µs of CPU per event${pacedLine}\n`,
     );
   }
   await receiver.stop();
