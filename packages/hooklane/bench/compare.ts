@@ -101,30 +101,37 @@ async function main(): Promise<void> {
           pacedCpuMicros: [],
         };
         measured.set(name, result);
-        for (let run = 0; run < bursts; run++) {
+        /** Sends `load` after a pause, waits for every accepted event: events/s and CPU µs per event. */
+        const measure = async (pauseMs: number, load: () => Promise<{ accepted: number }>) => {
           await receiver.reset();
-          await new Promise((resolve) => setTimeout(resolve, 500));
+          await new Promise((resolve) => setTimeout(resolve, pauseMs));
           const cpu = measureCpu({ system: () => running.pids() });
           const startedAt = nowMs();
-          const sent = await burst(running.ingest!, { events, deadline: nowMs() + 120_000 });
-          await delivered(sent.accepted);
+          const { accepted } = await load();
+          await delivered(accepted);
           const seconds = (nowMs() - startedAt) / 1000;
           const cpuSeconds = cpu.stop().system ?? 0;
-          result.perSecond.push(Math.round(sent.accepted / seconds));
-          result.cpuMicros.push(Math.round((cpuSeconds * 1e6) / sent.accepted));
+          return {
+            perSecond: Math.round(accepted / seconds),
+            cpuMicros: Math.round((cpuSeconds * 1e6) / accepted),
+          };
+        };
+        for (let i = 0; i < bursts; i++) {
+          const run = await measure(500, () =>
+            burst(running.ingest!, { events, deadline: nowMs() + 120_000 }),
+          );
+          result.perSecond.push(run.perSecond);
+          result.cpuMicros.push(run.cpuMicros);
         }
         let pacedLine = '';
         if (rate > 0) {
-          await receiver.reset();
-          await new Promise((resolve) => setTimeout(resolve, 1_000));
-          const cpu = measureCpu({ system: () => running.pids() });
-          const sent = await paced(running.ingest!, { rate, durationMs: pacedSeconds * 1000 });
-          await delivered(sent.accepted);
-          const cpuSeconds = cpu.stop().system ?? 0;
+          const run = await measure(1_000, () =>
+            paced(running.ingest!, { rate, durationMs: pacedSeconds * 1000 }),
+          );
           const p99 = (await receiver.stats()).latency.p99 ?? 0;
           result.pacedP99.push(p99);
-          result.pacedCpuMicros.push(Math.round((cpuSeconds * 1e6) / sent.accepted));
-          pacedLine = `; at ${rate} ev/s p99 ${p99} ms, ${result.pacedCpuMicros.at(-1)} µs per event`;
+          result.pacedCpuMicros.push(run.cpuMicros);
+          pacedLine = `; at ${rate} ev/s p99 ${p99} ms, ${run.cpuMicros} µs per event`;
         }
         process.stdout.write(
           `round ${round} ${name}: ${result.perSecond.slice(-bursts).join(', ')} ev/s; ${result.cpuMicros.slice(-bursts).join(', ')} µs of CPU per event${pacedLine}\n`,
