@@ -11,5 +11,5 @@ import module from 'node:module';
  * written, Node carries on without a cache.
  */
 export function enableCompileCache() {
-  module.enableCompileCache?.();
+  module.enableCompileCache();
 }
