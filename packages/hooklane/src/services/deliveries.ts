@@ -27,12 +27,10 @@ export function createDeliveryService({ store, bus, now }: ServiceContext) {
     },
 
     async get(accountId: string, id: string): Promise<DeliveryDetail> {
-      const delivery = await store.getDelivery(accountId, id);
-      if (!delivery) throw notFound('Delivery');
-      const [attempts, events] = await Promise.all([
-        store.listAttempts(id),
-        store.eventsOfDelivery(delivery),
-      ]);
+      const found = await store.getDeliveryWithAttempts(accountId, id);
+      if (!found) throw notFound('Delivery');
+      const { delivery, attempts } = found;
+      const events = await store.eventsOfDelivery(delivery);
       return {
         delivery,
         attempts,

@@ -85,6 +85,14 @@ export interface Store {
   listDeliveries(accountId: string, filter: DeliveryFilter, page: Page): Promise<Delivery[]>;
   getDelivery(accountId: string, id: string): Promise<Delivery | null>;
   listAttempts(deliveryId: string): Promise<Attempt[]>;
+  /**
+   * A delivery and its attempts as of one moment, so that its attempt count and status always
+   * match the attempts listed (an attempt and its delivery's update are written together).
+   */
+  getDeliveryWithAttempts(
+    accountId: string,
+    id: string,
+  ): Promise<{ delivery: Delivery; attempts: Attempt[] } | null>;
   eventsOfDelivery(delivery: Delivery): Promise<StoredEvent[]>;
   /** Makes a delivery due now with one more attempt. */
   retryDelivery(accountId: string, id: string, now: number): Promise<Delivery | null>;

@@ -197,6 +197,36 @@ for (const backend of BACKENDS) {
       assert.equal((await claim(store, T0 + 8, 10, 2)).length, 0, 'r3 is still leased and r2 not due yet');
     });
 
+    test('a delivery is read with its attempts as of one moment, while attempts are written', async (t) => {
+      const store = await setup(t, 10);
+      await store.insertWebhook(webhook(), null);
+      await store.ingest(
+        'acc_1',
+        Array.from({ length: 20 }, (_, i) => event(`m${i}`)),
+        T0,
+      );
+      let now = T0;
+      for (let round = 0; round < 6; round++) {
+        const claimed = await claim(store, now);
+        assert.equal(claimed.length, 20);
+        // Reads queued between the writes, so that writes commit while reads are under way.
+        const writes: Promise<unknown>[] = [];
+        const reads: ReturnType<Store['getDeliveryWithAttempts']>[] = [];
+        for (const c of claimed) {
+          reads.push(store.getDeliveryWithAttempts('acc_1', c.delivery.id));
+          writes.push(store.recordAttempts([record(c, 'retry', now, now + 1)]));
+          reads.push(store.getDeliveryWithAttempts('acc_1', c.delivery.id));
+        }
+        await Promise.all(writes);
+        for (const read of await Promise.all(reads)) {
+          assert.ok(read);
+          assert.equal(read.attempts.length, read.delivery.attemptCount, 'attempts match the delivery');
+        }
+        now += 1;
+      }
+      assert.equal(await store.getDeliveryWithAttempts('acc_1', 'dlv_missing'), null);
+    });
+
     test('attempt results: retry, success, exhaustion, 410 disables and fails pending', async (t) => {
       const store = await setup(t, 2);
       const w = webhook();
@@ -216,7 +246,7 @@ for (const backend of BACKENDS) {
       assert.ok(again);
       await store.recordAttempts([record(again, 'failed', T0 + 100)]);
       assert.equal((await store.getDelivery('acc_1', a.delivery.id))?.status, 'failed');
-      assert.equal((await store.listAttempts(a.delivery.id)).length, 2);
+      assert.equal((await store.getDeliveryWithAttempts('acc_1', a.delivery.id))?.attempts.length, 2);
       assert.equal(
         (await store.getWebhook('acc_1', w.id))?.failingSince,
         T0 + 100,

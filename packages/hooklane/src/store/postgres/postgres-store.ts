@@ -1082,19 +1082,43 @@ export class PostgresStore implements Store {
   }
 
   async getDelivery(accountId: string, id: string): Promise<Delivery | null> {
-    const { rows } = await this.#query('SELECT * FROM deliveries WHERE account_id = $1 AND id = $2', [
-      accountId,
-      id,
-    ]);
+    return this.#getDelivery(accountId, id, this.#pool);
+  }
+
+  async #getDelivery(accountId: string, id: string, on: Queryable): Promise<Delivery | null> {
+    const { rows } = await this.#query(
+      'SELECT * FROM deliveries WHERE account_id = $1 AND id = $2',
+      [accountId, id],
+      on,
+    );
     return rows[0] ? toDelivery(rows[0]) : null;
   }
 
   async listAttempts(deliveryId: string): Promise<Attempt[]> {
+    return this.#listAttempts(deliveryId, this.#pool);
+  }
+
+  async #listAttempts(deliveryId: string, on: Queryable): Promise<Attempt[]> {
     const { rows } = await this.#query(
       'SELECT * FROM attempts WHERE delivery_id = $1 ORDER BY number, started_at',
       [deliveryId],
+      on,
     );
     return rows.map(toAttempt);
+  }
+
+  async getDeliveryWithAttempts(
+    accountId: string,
+    id: string,
+  ): Promise<{ delivery: Delivery; attempts: Attempt[] } | null> {
+    // One snapshot for both reads: in two, an attempt written between them showed a delivery
+    // still pending with no attempt made beside the attempt that had settled it.
+    return this.#transaction(async (client) => {
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const delivery = await this.#getDelivery(accountId, id, client);
+      if (!delivery) return null;
+      return { delivery, attempts: await this.#listAttempts(id, client) };
+    });
   }
 
   async eventsOfDelivery(delivery: Delivery): Promise<StoredEvent[]> {

@@ -667,6 +667,16 @@ export class SqliteStore implements Store {
       .map(toAttempt);
   }
 
+  async getDeliveryWithAttempts(
+    accountId: string,
+    id: string,
+  ): Promise<{ delivery: Delivery; attempts: Attempt[] } | null> {
+    // Both reads run before the first await returns: the driver is synchronous, so nothing is
+    // written between them.
+    const [delivery, attempts] = await Promise.all([this.getDelivery(accountId, id), this.listAttempts(id)]);
+    return delivery ? { delivery, attempts } : null;
+  }
+
   async eventsOfDelivery(delivery: Delivery): Promise<StoredEvent[]> {
     return this.#eventsOf(delivery);
   }
