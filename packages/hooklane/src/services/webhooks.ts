@@ -6,7 +6,7 @@ import { ID_PREFIX, newId } from '../core/ids.ts';
 import type { Delivery, PayloadFormat, StoredSecret, Webhook } from '../core/model.ts';
 import { generateWebhookSecret } from '../core/secrets.ts';
 import { checkWebhookUrl } from '../core/url-policy.ts';
-import type { Page } from '../store/store.ts';
+import type { Page, WebhookChanges } from '../store/store.ts';
 import type { ServiceContext } from './context.ts';
 
 /** What an admin sends to create a webhook (camelCase; the HTTP layer maps snake_case). */
@@ -110,30 +110,28 @@ export function createWebhookService(ctx: ServiceContext) {
       return store.listWebhooks(accountId, page);
     },
 
-    /** Merge-patch: fields left out stay as they are. Re-enabling clears the failure streak. */
+    /**
+     * Merge-patch: fields left out stay as they are, as the store has them when the write
+     * commits (a result written meanwhile may have started a failure streak or disabled the
+     * webhook). Re-enabling a disabled webhook clears its failure streak.
+     */
     async update(accountId: string, id: string, patch: WebhookPatch): Promise<Webhook> {
-      const current = await find(accountId, id);
-      const enabled = patch.enabled ?? current.enabled;
-      const reEnabled = enabled && !current.enabled;
-      const updated: Webhook = {
-        ...current,
-        name: patch.name ?? current.name,
-        url: patch.url === undefined ? current.url : checkUrl(patch.url),
-        events: patch.events === undefined ? current.events : [...new Set(patch.events)],
-        filters:
-          patch.filters === undefined
-            ? current.filters
-            : { contentIds: patch.filters.contentIds ? [...patch.filters.contentIds] : null },
-        format: patch.format ?? current.format,
-        batchWindowMs: patch.batchWindowMs ?? current.batchWindowMs,
-        headers: patch.headers === undefined ? current.headers : checkHeaders(patch.headers),
-        enabled,
-        disabledReason: enabled ? null : (current.disabledReason ?? 'disabled by an admin'),
-        failingSince: reEnabled ? null : current.failingSince,
-        updatedAt: now(),
+      await find(accountId, id);
+      const changes: WebhookChanges = {
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(patch.url !== undefined && { url: checkUrl(patch.url) }),
+        ...(patch.events !== undefined && { events: [...new Set(patch.events)] }),
+        ...(patch.filters !== undefined && {
+          filters: { contentIds: patch.filters.contentIds ? [...patch.filters.contentIds] : null },
+        }),
+        ...(patch.format !== undefined && { format: patch.format }),
+        ...(patch.batchWindowMs !== undefined && { batchWindowMs: patch.batchWindowMs }),
+        ...(patch.headers !== undefined && { headers: checkHeaders(patch.headers) }),
+        ...(patch.enabled !== undefined && { enabled: patch.enabled }),
       };
-      await store.updateWebhook(updated, now());
-      if (reEnabled) bus.workAvailable();
+      const updated = await store.updateWebhook(accountId, id, changes, now());
+      if (!updated) throw notFound('Webhook');
+      if (changes.enabled) bus.workAvailable();
       return updated;
     },
 

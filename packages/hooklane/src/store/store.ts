@@ -9,6 +9,11 @@ import type {
   Webhook,
 } from '../core/model.ts';
 
+/** The editable fields of a webhook, already validated; a field left out is not written. */
+export type WebhookChanges = Partial<
+  Pick<Webhook, 'name' | 'url' | 'events' | 'filters' | 'format' | 'batchWindowMs' | 'headers' | 'enabled'>
+>;
+
 /**
  * The Store port: everything Hooklane keeps, behind one interface. Each backend folder
  * (`sqlite/`, later `postgres/`) implements it with the same files in the same roles, and
@@ -40,8 +45,13 @@ export interface Store {
   insertWebhook(webhook: Webhook, secret: StoredSecret | null): Promise<void>;
   getWebhook(accountId: string, id: string): Promise<Webhook | null>;
   listWebhooks(accountId: string, page: Page): Promise<Webhook[]>;
-  /** Writes a webhook's editable fields; when it becomes disabled, its pending deliveries fail. */
-  updateWebhook(webhook: Webhook, now: number): Promise<void>;
+  /**
+   * Writes only the fields `changes` names, and returns the webhook as committed (null when
+   * there is none): a field left out keeps the value it has when the write commits, even if
+   * it changed since the caller read the webhook (a failure streak, an automatic disable).
+   * Disabling fails its pending deliveries; enabling a disabled webhook clears its streak.
+   */
+  updateWebhook(accountId: string, id: string, changes: WebhookChanges, now: number): Promise<Webhook | null>;
   /** Deletes a webhook and cancels its pending deliveries. */
   deleteWebhook(accountId: string, id: string, now: number): Promise<boolean>;
   /** Valid secrets (not expired at `now`), newest first. */

@@ -80,7 +80,7 @@ test('a listening process keeps an account’s webhooks for ingest and follows c
   const { a, b, listen } = await twoProcesses(t);
   await listen(a);
   assert.equal((await a.ingest('acc_1', [event()], 10)).deliveriesCreated, 1);
-  await b.updateWebhook(webhook('wh_1', { enabled: false }), 11);
+  await b.updateWebhook('acc_1', 'wh_1', { enabled: false }, 11);
   await eventually(
     async () => (await a.ingest('acc_1', [event()], 12)).deliveriesCreated === 0,
     'a webhook disabled elsewhere gets no deliveries',
@@ -96,7 +96,7 @@ test('a listening process keeps an account’s webhooks for ingest and follows c
     'a webhook deleted elsewhere gets none',
   );
   // This process's own writes apply at once.
-  await a.updateWebhook(webhook('wh_1', { enabled: true }), 16);
+  await a.updateWebhook('acc_1', 'wh_1', { enabled: true }, 16);
   assert.equal((await a.ingest('acc_1', [event()], 17)).deliveriesCreated, 1);
 });
 
@@ -108,7 +108,7 @@ test('a process that does not listen keeps nothing', { skip }, async (t) => {
   await sql.query('ALTER TABLE api_keys ENABLE TRIGGER api_keys_changed');
   assert.equal((await a.findApiKeyByHash(HASH))?.name, 'renamed quietly');
   assert.equal((await a.ingest('acc_1', [event()], 10)).deliveriesCreated, 1);
-  await b.updateWebhook(webhook('wh_1', { enabled: false }), 11);
+  await b.updateWebhook('acc_1', 'wh_1', { enabled: false }, 11);
   assert.equal((await a.ingest('acc_1', [event()], 12)).deliveriesCreated, 0);
 });
 

@@ -116,13 +116,13 @@ for (const backend of BACKENDS) {
       const calm = webhook();
       await store.insertWebhook(busy, null);
       await store.insertWebhook(calm, null);
-      await store.updateWebhook({ ...calm, events: ['nothing'] }, T0);
+      await store.updateWebhook('acc_1', calm.id, { events: ['nothing'] }, T0);
       await store.ingest(
         'acc_1',
         Array.from({ length: 10 }, (_, i) => event(`b${i}`)),
         T0,
       );
-      await store.updateWebhook({ ...calm, events: ['*'] }, T0);
+      await store.updateWebhook('acc_1', calm.id, { events: ['*'] }, T0);
       await store.ingest(
         'acc_1',
         Array.from({ length: 10 }, (_, i) => event(`e${i}`)),
@@ -266,6 +266,44 @@ for (const backend of BACKENDS) {
       assert.deepEqual(statuses, ['failed', 'failed', 'failed', 'succeeded']);
     });
 
+    test('a webhook edit writes only what it names: a streak or a disable written since survives', async (t) => {
+      const store = await setup(t);
+      const w = webhook();
+      await store.insertWebhook(w, null);
+      await store.ingest('acc_1', [event('s1'), event('s2'), event('s3')], T0);
+      const [a, b, c] = await claim(store, T0);
+      assert.ok(a && b && c);
+      // The edits below were read before these results: none may write back what it read.
+      await store.recordAttempts([record(a, 'retry', T0 + 10, T0 + 1000)]);
+      const renamed = await store.updateWebhook('acc_1', w.id, { name: 'renamed' }, T0 + 11);
+      assert.equal(renamed?.name, 'renamed');
+      assert.equal(renamed?.failingSince, T0 + 10, 'the streak started meanwhile is kept');
+      assert.equal(renamed?.updatedAt, T0 + 11);
+
+      await store.recordAttempts([record(b, 'gone', T0 + 20)]);
+      const moved = await store.updateWebhook('acc_1', w.id, { url: 'http://127.0.0.1:9/moved' }, T0 + 21);
+      assert.equal(moved?.enabled, false, 'the automatic disable is kept');
+      assert.match(moved?.disabledReason ?? '', /410/);
+      assert.equal(moved?.url, 'http://127.0.0.1:9/moved');
+      assert.equal(moved?.name, 'renamed');
+      const again = await store.updateWebhook('acc_1', w.id, { enabled: false }, T0 + 22);
+      assert.match(again?.disabledReason ?? '', /410/, 'disabling again keeps the first reason');
+
+      const enabled = await store.updateWebhook('acc_1', w.id, { enabled: true }, T0 + 30);
+      assert.equal(enabled?.enabled, true);
+      assert.equal(enabled?.disabledReason, null);
+      assert.equal(enabled?.failingSince, null, 're-enabling clears the streak');
+      await store.recordAttempts([record(c, 'retry', T0 + 40, T0 + 1000)]);
+      const stillEnabled = await store.updateWebhook('acc_1', w.id, { enabled: true }, T0 + 41);
+      assert.equal(stillEnabled?.failingSince, T0 + 40, 'enabling an enabled webhook keeps its streak');
+      const paused = await store.updateWebhook('acc_1', w.id, { enabled: false }, T0 + 42);
+      assert.equal(paused?.disabledReason, 'disabled by an admin');
+
+      assert.equal(await store.updateWebhook('acc_2', w.id, { name: 'stolen' }, T0 + 50), null);
+      assert.equal(await store.updateWebhook('acc_1', 'wh_missing', { name: 'x' }, T0 + 50), null);
+      assert.equal((await store.getWebhook('acc_1', w.id))?.name, 'renamed', 'another account edits nothing');
+    });
+
     test('the failure that disables a webhook fails its own delivery too: no attempt after', async (t) => {
       const store = await setup(t);
       const w = webhook();
@@ -297,7 +335,7 @@ for (const backend of BACKENDS) {
       const claimed = await claim(store, T0);
       assert.equal(claimed.length, 2);
       await store.deleteWebhook('acc_1', deleted.id, T0 + 1);
-      await store.updateWebhook({ ...disabled, enabled: false }, T0 + 1);
+      await store.updateWebhook('acc_1', disabled.id, { enabled: false }, T0 + 1);
       await store.recordAttempts(claimed.map((c) => record(c, 'retry', T0 + 2, T0 + 100)));
       const byWebhook = async (id: string) =>
         (await store.listDeliveries('acc_1', { webhookId: id }, { before: null, limit: 5 }))[0];
@@ -374,7 +412,7 @@ for (const backend of BACKENDS) {
       await store.ingest('acc_1', [event('e1')], T0);
       assert.equal(await store.deleteWebhook('acc_2', doomed.id, T0), false);
       assert.equal(await store.deleteWebhook('acc_1', doomed.id, T0), true);
-      await store.updateWebhook({ ...paused, enabled: false }, T0);
+      await store.updateWebhook('acc_1', paused.id, { enabled: false }, T0);
       const byWebhook = async (id: string) =>
         (await store.listDeliveries('acc_1', { webhookId: id }, { before: null, limit: 5 }))[0]?.status;
       assert.equal(await byWebhook(doomed.id), 'cancelled');
@@ -432,7 +470,7 @@ for (const backend of BACKENDS) {
         return { url: claimed.webhook.url, secrets: claimed.secrets.map((s) => s.sealed) };
       };
       assert.deepEqual(await sendOne('e1', T0), { url: w.url, secrets: ['old'] });
-      await store.updateWebhook({ ...w, url: 'http://127.0.0.1:9/moved' }, T0 + 1);
+      await store.updateWebhook('acc_1', w.id, { url: 'http://127.0.0.1:9/moved' }, T0 + 1);
       assert.deepEqual(await sendOne('e2', T0 + 2), { url: 'http://127.0.0.1:9/moved', secrets: ['old'] });
       await store.replaceSecret(
         w.id,

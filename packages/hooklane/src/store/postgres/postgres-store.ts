@@ -21,6 +21,7 @@ import {
   toSecret,
   toWebhook,
   WEBHOOK_COLUMNS,
+  webhookChangeSet,
   webhookValues,
 } from '../rows.ts';
 import {
@@ -35,6 +36,7 @@ import {
   type Store,
   type StoreNotifications,
   StoreUnavailableError,
+  type WebhookChanges,
 } from '../store.ts';
 import { claimDueSql, claimParams, recordAndClaimSql, recordAttemptsSql } from './claim-due.ts';
 import { CONFIG_CHANNEL, EVENTS_CHANNEL, ingestSql, WORK_CHANNEL } from './ingest-sql.ts';
@@ -386,19 +388,37 @@ export class PostgresStore implements Store {
     return rows.map(toWebhook);
   }
 
-  async updateWebhook(webhook: Webhook, now: number): Promise<void> {
-    await this.#changingConfig(() => this.#updateWebhook(webhook, now));
+  async updateWebhook(
+    accountId: string,
+    id: string,
+    changes: WebhookChanges,
+    now: number,
+  ): Promise<Webhook | null> {
+    return this.#changingConfig(() => this.#updateWebhook(accountId, id, changes, now));
   }
 
-  async #updateWebhook(webhook: Webhook, now: number): Promise<void> {
-    await this.#transaction(async (client) => {
-      await client.query(
-        `UPDATE webhooks SET name = $1, url = $2, events = $3, content_ids = $4, format = $5, batch_window_ms = $6,
-           headers = $7, enabled = $8, disabled_reason = $9, failing_since = $10, signed = $11, updated_at = $12
-         WHERE account_id = $13 AND id = $14`,
-        [...pgWebhookValues(webhook).slice(2, 13), now, webhook.accountId, webhook.id],
+  async #updateWebhook(
+    accountId: string,
+    id: string,
+    changes: WebhookChanges,
+    now: number,
+  ): Promise<Webhook | null> {
+    const { set, values } = webhookChangeSet(
+      changes,
+      now,
+      (n) => `$${n}`,
+      (on) => on,
+    );
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query(
+        `UPDATE webhooks SET ${set} WHERE account_id = $${values.length + 1} AND id = $${values.length + 2}
+         RETURNING *`,
+        [...values, accountId, id],
       );
+      if (!rows[0]) return null;
+      const webhook = toWebhook(rows[0]);
       if (!webhook.enabled) await this.#failPending(client, webhook.id, 'webhook disabled', now);
+      return webhook;
     });
   }
 

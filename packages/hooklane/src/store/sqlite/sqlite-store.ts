@@ -21,6 +21,7 @@ import {
   toSecret,
   toWebhook,
   WEBHOOK_COLUMNS,
+  webhookChangeSet,
   webhookValues,
 } from '../rows.ts';
 import type {
@@ -32,6 +33,7 @@ import type {
   NewEvent,
   Page,
   Store,
+  WebhookChanges,
 } from '../store.ts';
 import { claimedRowsSql, dueOfWebhookSql, webhooksWithPendingSql } from './claim-due.ts';
 import { Leases } from './leases.ts';
@@ -216,15 +218,28 @@ export class SqliteStore implements Store {
       .map(toWebhook);
   }
 
-  async updateWebhook(webhook: Webhook, now: number): Promise<void> {
+  async updateWebhook(
+    accountId: string,
+    id: string,
+    changes: WebhookChanges,
+    now: number,
+  ): Promise<Webhook | null> {
     this.#sendable.clear();
-    this.#transaction(() => {
-      this.#sql(
-        `UPDATE webhooks SET name = ?, url = ?, events = ?, content_ids = ?, format = ?, batch_window_ms = ?,
-           headers = ?, enabled = ?, disabled_reason = ?, failing_since = ?, signed = ?, updated_at = ?
-         WHERE account_id = ? AND id = ?`,
-      ).run(...webhookValues(webhook).slice(2, 13), now, webhook.accountId, webhook.id);
+    const { set, values } = webhookChangeSet(
+      changes,
+      now,
+      (n) => `?${n}`,
+      (on) => (on ? 1 : 0),
+    );
+    const accountAt = values.length + 1;
+    return this.#transaction(() => {
+      const row = this.#sql(
+        `UPDATE webhooks SET ${set} WHERE account_id = ?${accountAt} AND id = ?${accountAt + 1} RETURNING *`,
+      ).get(...(values as SQLInputValue[]), accountId, id);
+      if (!row) return null;
+      const webhook = toWebhook(row);
       if (!webhook.enabled) this.#failPending(webhook.id, 'webhook disabled', now);
+      return webhook;
     });
   }
 
