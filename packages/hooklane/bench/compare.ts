@@ -21,7 +21,7 @@ import type { BenchSystem } from './systems/types.ts';
  * as the bench's end-to-end run) to one webhook; the order of the variants flips every other
  * round, so that a machine whose speed drifts weighs on each alike. Per burst: end to end
  * events/s (first request to last delivery) and CPU per event of the system's processes (every
- * thread, from /proc). With `--rate`, each instance then also takes `--seconds` (10) of
+ * thread, from /proc) and of PostgreSQL's. With `--rate`, each instance then also takes `--seconds` (10) of
  * single-event requests at that rate, as the bench's latency run: p99 ingest → delivery and CPU
  * per event at that load. Prints each round and then, per variant, the medians. The changes these
  * figures decide are small next to a machine's drift between runs: compare only variants
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
       `usage: --variants='{"name":{"VAR":"value"},...}' [--system=${SYSTEMS.map((s) => s.id).join('|')}] [--rounds=N] [--bursts=N] [--events=N] [--rate=N --seconds=N]`,
     );
   }
+  const usesPostgres = system.id.includes('postgres');
   const receiver = await startReceiver('receiver');
   const delivered = async (count: number) => {
     const deadline = nowMs() + 180_000;
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
   interface Measured {
     perSecond: number[];
     cpuMicros: number[];
+    postgresMicros: number[];
     pacedP99: number[];
     pacedCpuMicros: number[];
   }
@@ -97,11 +99,15 @@ async function main(): Promise<void> {
         const result = measured.get(name) ?? {
           perSecond: [],
           cpuMicros: [],
+          postgresMicros: [],
           pacedP99: [],
           pacedCpuMicros: [],
         };
         measured.set(name, result);
-        /** Sends `load` after a pause, waits for every accepted event: events/s and CPU µs per event. */
+        /**
+         * Sends `load` after a pause, waits for every accepted event: events/s, and CPU µs per
+         * event of the system's processes and of PostgreSQL's (0 for a system without it).
+         */
         const measure = async (pauseMs: number, load: () => Promise<{ accepted: number }>) => {
           await receiver.reset();
           await new Promise((resolve) => setTimeout(resolve, pauseMs));
@@ -110,10 +116,12 @@ async function main(): Promise<void> {
           const { accepted } = await load();
           await delivered(accepted);
           const seconds = (nowMs() - startedAt) / 1000;
-          const cpuSeconds = cpu.stop().system ?? 0;
+          const used = cpu.stop();
+          const perEvent = (cpuSeconds = 0) => Math.round((cpuSeconds * 1e6) / accepted);
           return {
             perSecond: Math.round(accepted / seconds),
-            cpuMicros: Math.round((cpuSeconds * 1e6) / accepted),
+            cpuMicros: perEvent(used.system),
+            postgresMicros: perEvent(used.postgres),
           };
         };
         for (let i = 0; i < bursts; i++) {
@@ -122,6 +130,7 @@ async function main(): Promise<void> {
           );
           result.perSecond.push(run.perSecond);
           result.cpuMicros.push(run.cpuMicros);
+          result.postgresMicros.push(run.postgresMicros);
         }
         let pacedLine = '';
         if (rate > 0) {
@@ -133,8 +142,11 @@ async function main(): Promise<void> {
           result.pacedCpuMicros.push(run.cpuMicros);
           pacedLine = `; at ${rate} ev/s p99 ${p99} ms, ${run.cpuMicros} µs per event`;
         }
+        const postgresLine = usesPostgres
+          ? ` (+ PostgreSQL ${result.postgresMicros.slice(-bursts).join(', ')})`
+          : '';
         process.stdout.write(
-          `round ${round} ${name}: ${result.perSecond.slice(-bursts).join(', ')} ev/s; ${result.cpuMicros.slice(-bursts).join(', ')} µs of CPU per event${pacedLine}\n`,
+          `round ${round} ${name}: ${result.perSecond.slice(-bursts).join(', ')} ev/s; ${result.cpuMicros.slice(-bursts).join(', ')} µs of CPU per event${postgresLine}${pacedLine}\n`,
         );
       } finally {
         await running.stop();
@@ -148,8 +160,9 @@ async function main(): Promise<void> {
       rate > 0
         ? `; at ${rate} ev/s: p99 ${summary(result.pacedP99)} ms, ${summary(result.pacedCpuMicros)} µs per event`
         : '';
+    const postgresLine = usesPostgres ? ` (+ PostgreSQL ${summary(result.postgresMicros)})` : '';
     process.stdout.write(
-      `${name}: median ${summary(result.perSecond)} ev/s end to end, ${summary(result.cpuMicros)} µs of CPU per event${pacedLine}\n`,
+      `${name}: median ${summary(result.perSecond)} ev/s end to end, ${summary(result.cpuMicros)} µs of CPU per event${postgresLine}${pacedLine}\n`,
     );
   }
   await receiver.stop();
