@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     postgresMicros: number[];
     pacedP99: number[];
     pacedCpuMicros: number[];
+    pacedPostgresMicros: number[];
   }
   const measured = new Map<string, Measured>();
   for (let round = 1; round <= rounds; round++) {
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
           postgresMicros: [],
           pacedP99: [],
           pacedCpuMicros: [],
+          pacedPostgresMicros: [],
         };
         measured.set(name, result);
         /**
@@ -140,7 +142,9 @@ async function main(): Promise<void> {
           const p99 = (await receiver.stats()).latency.p99 ?? 0;
           result.pacedP99.push(p99);
           result.pacedCpuMicros.push(run.cpuMicros);
-          pacedLine = `; at ${rate} ev/s p99 ${p99} ms, ${run.cpuMicros} µs per event`;
+          result.pacedPostgresMicros.push(run.postgresMicros);
+          const postgres = usesPostgres ? ` (+ PostgreSQL ${run.postgresMicros})` : '';
+          pacedLine = `; at ${rate} ev/s p99 ${p99} ms, ${run.cpuMicros} µs per event${postgres}`;
         }
         const postgresLine = usesPostgres
           ? ` (+ PostgreSQL ${result.postgresMicros.slice(-bursts).join(', ')})`
@@ -158,7 +162,7 @@ async function main(): Promise<void> {
   for (const [name, result] of measured) {
     const pacedLine =
       rate > 0
-        ? `; at ${rate} ev/s: p99 ${summary(result.pacedP99)} ms, ${summary(result.pacedCpuMicros)} µs per event`
+        ? `; at ${rate} ev/s: p99 ${summary(result.pacedP99)} ms, ${summary(result.pacedCpuMicros)} µs per event${usesPostgres ? ` (+ PostgreSQL ${summary(result.pacedPostgresMicros)})` : ''}`
         : '';
     const postgresLine = usesPostgres ? ` (+ PostgreSQL ${summary(result.postgresMicros)})` : '';
     process.stdout.write(
