@@ -48,6 +48,7 @@ async function main(): Promise<void> {
       events: { type: 'string', default: '20000' },
       rate: { type: 'string' },
       seconds: { type: 'string', default: '10' },
+      timeline: { type: 'boolean', default: false },
     },
   });
   const variants = JSON.parse(values.variants ?? '{}') as Record<string, Record<string, string>>;
@@ -57,10 +58,11 @@ async function main(): Promise<void> {
   const events = Number(values.events);
   const rate = values.rate === undefined ? 0 : Number(values.rate);
   const pacedSeconds = Number(values.seconds);
+  const timeline = values.timeline === true;
   const valid = rounds > 0 && bursts > 0 && events > 0 && rate >= 0 && pacedSeconds > 0;
   if (Object.keys(variants).length === 0 || !system || !valid) {
     throw new Error(
-      `usage: --variants='{"name":{"VAR":"value"},...}' [--system=${SYSTEMS.map((s) => s.id).join('|')}] [--rounds=N] [--bursts=N] [--events=N] [--rate=N --seconds=N]`,
+      `usage: --variants='{"name":{"VAR":"value"},...}' [--system=${SYSTEMS.map((s) => s.id).join('|')}] [--rounds=N] [--bursts=N] [--events=N] [--rate=N --seconds=N [--timeline]]`,
     );
   }
   const usesPostgres = system.id.includes('postgres');
@@ -139,7 +141,9 @@ async function main(): Promise<void> {
           const run = await measure(1_000, () =>
             paced(running.ingest!, { rate, durationMs: pacedSeconds * 1000 }),
           );
-          const p99 = (await receiver.stats()).latency.p99 ?? 0;
+          const { latency, worstBySecond } = await receiver.stats();
+          const p99 = latency.p99 ?? 0;
+          if (timeline) process.stdout.write(`  worst latency per second (ms): ${worstBySecond.join(' ')}\n`);
           result.pacedP99.push(p99);
           result.pacedCpuMicros.push(run.cpuMicros);
           result.pacedPostgresMicros.push(run.postgresMicros);

@@ -46,6 +46,8 @@ export interface ReceiverStats {
   readonly paths: Readonly<Record<string, PathStats>>;
   /** ms from `attributes.sent_at` to arrival, over first arrivals. */
   readonly latency: LatencyStats;
+  /** The worst of those latencies in each second since the first arrival: when a tail happened. */
+  readonly worstBySecond: readonly number[];
 }
 
 type Command =
@@ -78,6 +80,7 @@ function runReceiver(): void {
   let paths = new Map<string, { unique: number; firstAt: number | null; lastAt: number | null }>();
   let latencies = new Float64Array(1 << 16);
   let latencyCount = 0;
+  let worstBySecond: number[] = [];
   let counters = { requests: 0, hung: 0, duplicates: 0, unsigned: 0, unreadable: 0 };
   let firstAt: number | null = null;
   let lastAt: number | null = null;
@@ -124,6 +127,9 @@ function runReceiver(): void {
         latencies = bigger;
       }
       latencies[latencyCount++] = at - event.sentAt;
+      const second = Math.floor((at - firstAt) / 1000);
+      while (worstBySecond.length <= second) worstBySecond.push(0);
+      worstBySecond[second] = Math.max(worstBySecond[second]!, Math.round(at - event.sentAt));
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -148,6 +154,7 @@ function runReceiver(): void {
         max: percentile(sorted, 100),
         mean: latencyCount ? Math.round((sum / latencyCount) * 100) / 100 : null,
       },
+      worstBySecond,
     };
   };
 
@@ -157,6 +164,7 @@ function runReceiver(): void {
       paths = new Map();
       latencies = new Float64Array(1 << 16);
       latencyCount = 0;
+      worstBySecond = [];
       counters = { requests: 0, hung: 0, duplicates: 0, unsigned: 0, unreadable: 0 };
       firstAt = null;
       lastAt = null;
