@@ -59,6 +59,12 @@ export interface PostgresStoreOptions {
 const MAX_BATCH_EVENTS = 1000;
 /** Ingest transactions running at once per process; each carries every request queued meanwhile. */
 const INGEST_FLUSHES = 4;
+/**
+ * While an ingest transaction is in flight, another starts only for at least this many queued
+ * events; fewer wait for it to end and share the next one. A batch request, or a queue that
+ * has grown under load, still starts its own at once.
+ */
+const GROUP_WHILE_BUSY = 50;
 /** Results a process writes between two vacuums of the queue (PostgresStoreOptions.vacuumEvery). */
 const DEFAULT_VACUUM_EVERY = 10_000;
 /** How long a kept API key or webhook list is used at most (PostgresStoreOptions.configKeepMs). */
@@ -511,7 +517,10 @@ export class PostgresStore implements Store {
   /**
    * Group commit: at most INGEST_FLUSHES transactions run at once, and each takes every
    * request queued meanwhile, so under load one commit (and one set of round trips)
-   * serves many 202s, while a lone request still commits at once.
+   * serves many 202s, while a lone request still commits at once. Small requests that come
+   * while one commits wait for it (GROUP_WHILE_BUSY): at 1,000 single-event requests/s each
+   * went alone into a transaction of its own, of its own announcement and its own wake-up
+   * of the engine, 1.2 events per commit.
    */
   #pumpIngest(): void {
     while (this.#ingestFlushes < INGEST_FLUSHES && this.#ingestQueue.length > 0) {
@@ -521,6 +530,7 @@ export class PostgresStore implements Store {
         events += this.#ingestQueue[take]?.events.length ?? 0;
         take++;
       }
+      if (this.#ingestFlushes > 0 && events < GROUP_WHILE_BUSY) return;
       const batch = this.#ingestQueue.splice(0, take);
       this.#ingestFlushes++;
       void this.#flushIngest(batch).finally(() => {
