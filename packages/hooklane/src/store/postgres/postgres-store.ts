@@ -519,8 +519,8 @@ export class PostgresStore implements Store {
    * request queued meanwhile, so under load one commit (and one set of round trips)
    * serves many 202s, while a lone request still commits at once. Small requests that come
    * while one commits wait for it (GROUP_WHILE_BUSY): at 1,000 single-event requests/s each
-   * went alone into a transaction of its own, of its own announcement and its own wake-up
-   * of the engine, 1.2 events per commit.
+   * went alone into a transaction of its own, with its own announcement and its own wake-up
+   * of the engine: about 1.25 events per commit.
    */
   #pumpIngest(): void {
     while (this.#ingestFlushes < INGEST_FLUSHES && this.#ingestQueue.length > 0) {
