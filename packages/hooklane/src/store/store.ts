@@ -136,6 +136,10 @@ export interface StoreNotifications {
 }
 
 export interface NotificationHandlers {
+  /**
+   * Another process announced new work. A process's own writes are not echoed: its services
+   * announce them in-process (EventBus.workAvailable).
+   */
   readonly work?: () => void;
   readonly events?: (accountId: string, eventIds: readonly string[]) => void;
 }

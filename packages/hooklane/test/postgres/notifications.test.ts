@@ -68,3 +68,31 @@ test('a worker hears new work, an API process ingested events, and both config c
     );
   }
 });
+
+test('a process that ingests and delivers hears other processes’ work, not its own echo', {
+  skip,
+}, async (t) => {
+  const database = await createTestDatabase();
+  const open = () => new PostgresStore({ connectionString: database.url, poolSize: 2, deliveryAttempts: 4 });
+  const both = open();
+  const other = open();
+  const stops: Array<() => Promise<void>> = [];
+  t.after(async () => {
+    for (const stop of stops) await stop();
+    for (const store of [both, other]) await store.close();
+    await database.drop();
+  });
+  await both.migrate();
+  await both.createAccount({ id: 'acc_1', name: 'one', createdAt: 1 });
+  await both.insertWebhook(sampleWebhook('wh_00000000000000000000000001'), null);
+  let work = 0;
+  stops.push(await both.notifications!.subscribe({ work: () => work++ }));
+  const before = work; // a (re)connected listener looks for work once by itself
+  // Its own ingests first, then another process's: one connection hears announcements in
+  // commit order, so once the other's is heard, any echo of its own would have been too.
+  for (const id of ['own_1', 'own_2', 'own_3']) await both.ingest('acc_1', [sampleEvent(id)], Date.now());
+  await other.ingest('acc_1', [sampleEvent('other_1')], Date.now());
+  await until(() => work > before, 'the other process’s work is heard');
+  await sleep(50);
+  assert.equal(work - before, 1, 'its own three ingests were not echoed');
+});

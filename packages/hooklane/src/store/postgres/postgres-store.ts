@@ -122,6 +122,13 @@ export class PostgresStore implements Store {
   #configGeneration = 0;
   #configListening = false;
   #keptSince = 0;
+  /**
+   * The backend process ids of this store's pooled connections. Work they announce is not
+   * handed to `work` listeners (NotificationHandlers): in one process with the API and the
+   * engine, each ingest's echo woke the engine for a claim of its own after the in-process
+   * wake-up's. Were an id ever mistaken for ours, that work would wait for the next poll.
+   */
+  readonly #ownBackends = new Set<number>();
   /** Results written since this process last vacuumed the queue, and the vacuum running. */
   #settledSinceVacuum = 0;
   #vacuuming: Promise<void> | null = null;
@@ -136,6 +143,11 @@ export class PostgresStore implements Store {
     });
     // An idle client losing its server must not crash the process; the pool replaces it.
     this.#pool.on('error', () => {});
+    this.#pool.on('connect', (client) => {
+      const backend = (client as PoolClient & { processID: number }).processID;
+      this.#ownBackends.add(backend);
+      client.once('end', () => this.#ownBackends.delete(backend));
+    });
     this.notifications = { subscribe: (handlers) => this.#subscribe(handlers) };
   }
 
@@ -260,8 +272,10 @@ export class PostgresStore implements Store {
       });
       next.on('notification', (message) => {
         if (message.channel === CONFIG_CHANNEL) this.#configChanged();
-        else if (message.channel === WORK_CHANNEL) work?.();
-        else if (message.channel === EVENTS_CHANNEL && message.payload && events) {
+        else if (message.channel === WORK_CHANNEL) {
+          // This process's own writes announced their work in-process already.
+          if (!this.#ownBackends.has(message.processId)) work?.();
+        } else if (message.channel === EVENTS_CHANNEL && message.payload && events) {
           const { a, e } = JSON.parse(message.payload) as { a: string; e: string[] };
           events(a, e);
         }
