@@ -25,7 +25,8 @@ import type { BenchSystem } from './systems/types.ts';
  * single-event requests at that rate, as the bench's latency run: p99 ingest → delivery and CPU
  * per event at that load. Prints each round and then, per variant, the medians. The changes these
  * figures decide are small next to a machine's drift between runs: compare only variants
- * measured together.
+ * measured together. A variant with `"NODE_OPTIONS":"--cpu-prof --cpu-prof-dir=<dir>"` writes a
+ * CPU profile per process (its processes are then stopped with SIGTERM, not killed).
  */
 
 const SYSTEMS: readonly BenchSystem[] = [hooklaneSqlite, hooklanePostgres, hooklanePostgresSplit];

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Child } from '../children.ts';
 import { createDatabase } from '../postgres.ts';
-import { configureAccount, hooklaneEnv, newRootKey, startHooklaneProcess } from './hooklane.ts';
+import { configureAccount, endOf, hooklaneEnv, newRootKey, startHooklaneProcess } from './hooklane.ts';
 import type { BenchSystem } from './types.ts';
 
 const WORKERS = 2;
@@ -39,7 +39,7 @@ export const hooklanePostgresSplit: BenchSystem = {
       pids: () => [api.child, ...workers].filter((child) => child.alive()).map((child) => child.pid),
       startDelivery: startWorkers,
       async stop() {
-        await Promise.all([api.child, ...workers].map((child) => child.kill()));
+        await Promise.all([api.child, ...workers].map((child) => endOf(child, env)));
         await database.drop();
       },
     };

@@ -19,6 +19,15 @@ function startCommand(): { script: string; flags: string[] } {
   };
 }
 
+/**
+ * Ends a Hooklane process at the end of a run: SIGKILL (the bench does not measure shutdown),
+ * but SIGTERM for one started with `--cpu-prof` in NODE_OPTIONS (a bench/compare.ts variant),
+ * which writes its profile only when it exits by itself.
+ */
+export function endOf(child: Child, env: Readonly<Record<string, string>>): Promise<void> {
+  return env.NODE_OPTIONS?.includes('--cpu-prof') ? child.stop(30_000) : child.kill();
+}
+
 export function newRootKey(): string {
   return `hlr_bench_${randomBytes(16).toString('hex')}`;
 }
@@ -118,7 +127,7 @@ export async function startOneProcess(
       server = await startHooklaneProcess({ ...env, HOOKLANE_ROLE: 'all', PORT: portOf(server.url!) }, name);
     },
     async stop() {
-      await server.child.kill();
+      await endOf(server.child, env);
       await cleanup();
     },
   };
