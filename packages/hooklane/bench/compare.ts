@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       `usage: --variants='{"name":{"VAR":"value"},...}' [--system=${SYSTEMS.map((s) => s.id).join('|')}] [--rounds=N] [--bursts=N] [--events=N] [--rate=N --seconds=N [--timeline]]`,
     );
   }
-  const usesPostgres = system.id.includes('postgres');
+  const usesPostgres = system.store === 'postgres';
   const receiver = await startReceiver('receiver');
   const delivered = async (count: number) => {
     const deadline = nowMs() + 180_000;
