@@ -54,7 +54,8 @@ export interface SqliteStoreOptions {
  * arrive meanwhile wait for it and share it. A commit blocks the event loop for its fsync
  * (~0.3 ms on the bench's machines) however few events it holds, so at a steady trickle of
  * single-event requests one commit per request took a third of the thread. A request after a
- * quiet spell is committed at once; otherwise its 202 waits this long at most.
+ * quiet spell is committed at once; otherwise its 202 waits this long at most (plus up to a
+ * millisecond: timers fire on whole milliseconds).
  */
 export const INGEST_COMMIT_GAP_MS = 2;
 
