@@ -13,26 +13,26 @@ import { sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
 
 const GAP_MS = 1000;
 
-async function openStore(t: { after: (fn: () => Promise<void>) => void }): Promise<SqliteStore> {
+/** A store on a fresh file with the test's gap, an account and a webhook; removed after the test. */
+async function openStore(t: {
+  after: (fn: () => Promise<void>) => void;
+}): Promise<{ store: SqliteStore; path: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'hooklane-commits-'));
-  const store = SqliteStore.open({
-    path: join(dir, 'hooklane.db'),
-    deliveryAttempts: 3,
-    ingestCommitGapMs: GAP_MS,
-  });
+  const path = join(dir, 'hooklane.db');
+  const store = SqliteStore.open({ path, deliveryAttempts: 3, ingestCommitGapMs: GAP_MS });
   t.after(async () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
   await store.createAccount({ id: 'acc_1', name: 'one', createdAt: 1 });
   await store.insertWebhook(sampleWebhook('wh_1'), null);
-  return store;
+  return { store, path };
 }
 
 const single = (store: SqliteStore, id: string) => store.ingest('acc_1', [sampleEvent(id)], 10);
 
 test('requests within the gap after a commit wait for the next one and share it', async (t) => {
-  const store = await openStore(t);
+  const { store } = await openStore(t);
   const firstAt = performance.now();
   assert.equal((await single(store, 'a')).inserted, 1);
 
@@ -60,7 +60,7 @@ test('requests within the gap after a commit wait for the next one and share it'
 });
 
 test('a request after a quiet spell commits at once', async (t) => {
-  const store = await openStore(t);
+  const { store } = await openStore(t);
   await single(store, 'a');
   await sleep(GAP_MS + 50);
   const startedAt = performance.now();
@@ -70,11 +70,7 @@ test('a request after a quiet spell commits at once', async (t) => {
 });
 
 test('closing the store commits the requests waiting for the gap', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'hooklane-commits-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, 'hooklane.db');
-  const store = SqliteStore.open({ path, deliveryAttempts: 3, ingestCommitGapMs: GAP_MS });
-  await store.createAccount({ id: 'acc_1', name: 'one', createdAt: 1 });
+  const { store, path } = await openStore(t);
   await single(store, 'a');
   const waiting = single(store, 'b');
   await store.close();
