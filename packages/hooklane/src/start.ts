@@ -10,14 +10,14 @@ import { DataDirLockedError } from './store/sqlite/open-database.ts';
  * ~1.4×: with ~27 MB live under load, a full (mark-compact) collection ran three times a
  * second, ~10% of the process's CPU. 2× costs ~20 MB of peak RSS (docs/benchmarks.md).
  */
-export const HEAP_GROWING_PERCENT = 100;
+const HEAP_GROWING_PERCENT = 100;
 
 /**
  * Sets V8's heap growth (it can change while running: V8 reads it at each full collection;
  * `NODE_OPTIONS` may not carry it) unless the command line already sets it, so an operator's
  * own `node --heap-growing-percent=N` wins.
  */
-export function tuneHeapGrowth(execArgv: readonly string[] = process.execArgv): void {
+function tuneHeapGrowth(execArgv: readonly string[] = process.execArgv): void {
   if (execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg))) return;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
