@@ -26,7 +26,9 @@ import type { BenchSystem } from './systems/types.ts';
  * per event at that load. Prints each round and then, per variant, the medians. The changes these
  * figures decide are small next to a machine's drift between runs: compare only variants
  * measured together. A variant with `"NODE_OPTIONS":"--cpu-prof --cpu-prof-dir=<dir>"` writes a
- * CPU profile per process (its processes are then stopped with SIGTERM, not killed).
+ * CPU profile per process (its processes are then stopped with SIGTERM, not killed). Flags that
+ * `NODE_OPTIONS` refuses (most V8 flags: `--trace-gc`, `--heap-growing-percent=N`, ...) go in
+ * `"BENCH_NODE_ARGS"`, space-separated, added to `npm start`'s own.
  */
 
 const SYSTEMS: readonly BenchSystem[] = [hooklaneSqlite, hooklanePostgres, hooklanePostgresSplit];

@@ -57,7 +57,9 @@ export async function startHooklaneProcess(
   name: string,
 ): Promise<{ child: Child; url: string | null }> {
   const { script, flags } = startCommand();
-  const child = spawnNode(script, env, name, flags);
+  // A compare.ts variant may add node arguments: NODE_OPTIONS refuses most V8 flags.
+  const extra = env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawnNode(script, env, name, [...flags, ...extra]);
   if (env.HOOKLANE_ROLE === 'worker') {
     await waitForLine(child, /Hooklane worker running/, name);
     return { child, url: null };
