@@ -1,5 +1,10 @@
-// Rows the store tests build again and again: a webhook, an event, a finished attempt.
+// Rows the store tests build again and again: a webhook, an event, a finished attempt; and an
+// embedded store on a file of its own.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ApiKey, Webhook } from '../../src/core/model.ts';
+import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/sqlite-store.ts';
 import type { AttemptRecord, ClaimedDelivery, NewEvent } from '../../src/store/store.ts';
 
 /** An enabled, unsigned webhook of `acc_1` for every event, to a closed port. */
@@ -79,4 +84,23 @@ export function attemptRecord(
     nextAttemptAt,
     disableIfFailingSince: at - 1_000_000,
   };
+}
+
+/**
+ * A SQLite store on a fresh file in its own folder, with the account `acc_1`; closed and removed
+ * after the test.
+ */
+export async function tempSqliteStore(
+  t: { after: (fn: () => Promise<void>) => void },
+  options: Omit<SqliteStoreOptions, 'path' | 'deliveryAttempts'> = {},
+): Promise<{ store: SqliteStore; path: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hooklane-sqlite-'));
+  const path = join(dir, 'hooklane.db');
+  const store = SqliteStore.open({ path, deliveryAttempts: 3, ...options });
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await store.createAccount({ id: 'acc_1', name: 'one', createdAt: 1 });
+  return { store, path };
 }

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type ChildServer, startChildServer } from '../helpers/child-server.ts';
+import { eventually } from '../helpers/hooklane.ts';
 
 /**
  * `npm start` (and `hooklane start`) let V8's old generation grow to twice what survived the
@@ -28,12 +28,8 @@ process.on('SIGUSR2', () => {
 
 async function fullCollections(server: ChildServer): Promise<number> {
   server.process.kill('SIGUSR2');
-  for (let waited = 0; waited < 30_000; waited += 50) {
-    const match = /full-gcs=(\d+)/.exec(server.stderr());
-    if (match) return Number(match[1]);
-    await sleep(50);
-  }
-  throw new Error(`the probe printed nothing; stderr: ${server.stderr()}`);
+  const count = await eventually(() => /full-gcs=(\d+)/.exec(server.stderr())?.[1], 30_000, 'the probe');
+  return Number(count);
 }
 
 describe('heap growth', () => {

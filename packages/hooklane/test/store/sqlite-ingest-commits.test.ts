@@ -3,13 +3,10 @@
 // Requests that share a commit resolve in the same turn of the event loop, before any
 // setImmediate queued by the first of them.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import { sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
+import { sampleEvent, sampleWebhook, tempSqliteStore } from '../helpers/store-fixtures.ts';
 
 const GAP_MS = 1000;
 
@@ -17,16 +14,9 @@ const GAP_MS = 1000;
 async function openStore(t: {
   after: (fn: () => Promise<void>) => void;
 }): Promise<{ store: SqliteStore; path: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'hooklane-commits-'));
-  const path = join(dir, 'hooklane.db');
-  const store = SqliteStore.open({ path, deliveryAttempts: 3, ingestCommitGapMs: GAP_MS });
-  t.after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await store.createAccount({ id: 'acc_1', name: 'one', createdAt: 1 });
-  await store.insertWebhook(sampleWebhook('wh_1'), null);
-  return { store, path };
+  const opened = await tempSqliteStore(t, { ingestCommitGapMs: GAP_MS });
+  await opened.store.insertWebhook(sampleWebhook('wh_1'), null);
+  return opened;
 }
 
 const single = (store: SqliteStore, id: string) => store.ingest('acc_1', [sampleEvent(id)], 10);

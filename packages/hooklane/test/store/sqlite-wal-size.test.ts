@@ -2,26 +2,16 @@
 // WAL_AUTOCHECKPOINT_PAGES pages, so the log (whose file keeps its largest size) stays small:
 // short checkpoints keep SQLite's tail latency down (src/store/sqlite/open-database.ts).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { test } from 'node:test';
 import { WAL_AUTOCHECKPOINT_PAGES } from '../../src/store/sqlite/open-database.ts';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import { sampleEvent } from '../helpers/store-fixtures.ts';
+import { sampleEvent, tempSqliteStore } from '../helpers/store-fixtures.ts';
 
 const PAGE_BYTES = 4096;
 const FRAME_BYTES = PAGE_BYTES + 24;
 
 test('the write-ahead log is checkpointed every WAL_AUTOCHECKPOINT_PAGES pages and stays that small', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'hooklane-wal-'));
-  const path = join(dir, 'hooklane.db');
-  const store = SqliteStore.open({ path, deliveryAttempts: 3, ingestCommitGapMs: 0 });
-  t.after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await store.createAccount({ id: 'acc_1', name: 'one', createdAt: 1 });
+  const { store, path } = await tempSqliteStore(t, { ingestCommitGapMs: 0 });
 
   // ~20,000 events of ~1 KB in commits of 100: over twice the checkpoint interval in pages.
   const padding = 'x'.repeat(1000);
