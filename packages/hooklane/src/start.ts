@@ -18,8 +18,8 @@ const HEAP_GROWING_PERCENT = 100;
  * `NODE_OPTIONS` may not carry it) unless the command line already sets it, so an operator's
  * own `node --heap-growing-percent=N` wins.
  */
-function tuneHeapGrowth(execArgv: readonly string[] = process.execArgv): void {
-  if (execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg))) return;
+function tuneHeapGrowth(): void {
+  if (process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg))) return;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
 
