@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -44,6 +44,7 @@ describe('hooklane CLI commands', () => {
 
   after(async () => {
     await Promise.all([server.close(), receiver.close(), flaky.close()]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('accounts create (root key) and keys create', async () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +13,16 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/** The temporary homes cliEnv made, removed when the test process exits. */
+const homes: string[] = [];
+process.once('exit', () => {
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
+
 /** A clean environment: nothing of the developer's HOOKLANE_* settings or ~/.config leaks in. */
 export function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
   const home = mkdtempSync(join(tmpdir(), 'hooklane-cli-home-'));
+  homes.push(home);
   return {
     PATH: process.env.PATH ?? '',
     HOME: home,
