@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { installExitHandlers, shutdown } from './children.ts';
 import { measureCpu } from './cpu.ts';
-import { nowMs } from './events.ts';
+import { nowMs, pollUntil } from './events.ts';
 import { burst, paced } from './load.ts';
 import { startReceiver } from './receiver.ts';
 import { newSecret } from './sign.ts';
@@ -71,12 +71,13 @@ async function main(): Promise<void> {
   const usesPostgres = system.store === 'postgres';
   const receiver = await startReceiver('receiver');
   const delivered = async (count: number) => {
-    const deadline = nowMs() + 180_000;
-    while (nowMs() < deadline) {
-      if ((await receiver.stats()).unique >= count) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`${count} events were not delivered within 180 s`);
+    const wait = await pollUntil(
+      () => receiver.stats(),
+      (stats) => stats.unique >= count,
+      nowMs() + 180_000,
+      20,
+    );
+    if (!wait.complete) throw new Error(`${count} events were not delivered within 180 s`);
   };
   interface Measured {
     perSecond: number[];

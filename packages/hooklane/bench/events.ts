@@ -5,6 +5,24 @@ export function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/**
+ * Reads `probe` every `everyMs` until `done` holds for its value or `untilMs` (a nowMs time)
+ * has passed; the last value read, and whether `done` held for it.
+ */
+export async function pollUntil<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  untilMs: number,
+  everyMs: number,
+): Promise<{ value: T; complete: boolean }> {
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return { value, complete: true };
+    if (nowMs() >= untilMs) return { value, complete: false };
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
 const PADDING = 'x'.repeat(350);
 
 /**

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { measureCpu } from './cpu.ts';
-import { nowMs } from './events.ts';
+import { nowMs, pollUntil } from './events.ts';
 import { burst, type IngestTarget, paced } from './load.ts';
 import type { Receiver, ReceiverStats } from './receiver.ts';
 import { sampleRss } from './rss.ts';
@@ -62,12 +62,13 @@ async function waitFor(
   waitMs: number = bench.sizes.waitMs,
 ): Promise<{ stats: ReceiverStats[]; complete: boolean }> {
   const until = Math.min(nowMs() + waitMs, bench.deadline);
-  for (;;) {
-    const stats = await Promise.all(receivers.map((receiver) => receiver.stats()));
-    if (done(stats)) return { stats, complete: true };
-    if (nowMs() >= until) return { stats, complete: false };
-    await sleep(100);
-  }
+  const { value, complete } = await pollUntil(
+    () => Promise.all(receivers.map((receiver) => receiver.stats())),
+    done,
+    until,
+    100,
+  );
+  return { stats: value, complete };
 }
 
 function targetsFor(bench: Bench, count: number, lastOnHangReceiver: boolean): Target[] {
