@@ -15,14 +15,14 @@ export interface CliResult {
 
 /** The temporary homes cliEnv made, removed when the test process exits. */
 const homes: string[] = [];
-process.once('exit', () => {
+const removeHomes = () => {
   for (const home of homes) rmSync(home, { recursive: true, force: true });
-});
+};
 
 /** A clean environment: nothing of the developer's HOOKLANE_* settings or ~/.config leaks in. */
 export function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
   const home = mkdtempSync(join(tmpdir(), 'hooklane-cli-home-'));
-  homes.push(home);
+  if (homes.push(home) === 1) process.once('exit', removeHomes);
   return {
     PATH: process.env.PATH ?? '',
     HOME: home,
