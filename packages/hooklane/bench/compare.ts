@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { installExitHandlers, shutdown } from './children.ts';
-import { measureCpu } from './cpu.ts';
+import { measureCpu, postgresPids } from './cpu.ts';
+import { measureWrites } from './disk.ts';
 import { nowMs, pollUntil } from './events.ts';
 import { burst, paced } from './load.ts';
 import { startReceiver } from './receiver.ts';
@@ -22,8 +23,9 @@ import type { BenchSystem } from './systems/types.ts';
  * round, so that a machine whose speed drifts weighs on each alike. Per burst: end to end
  * events/s (first request to last delivery) and CPU per event of the system's processes (every
  * thread, from /proc) and of PostgreSQL's. With `--rate`, each instance then also takes `--seconds` (10) of
- * single-event requests at that rate, as the bench's latency run: p99 ingest → delivery and CPU
- * per event at that load. Prints each round and then, per variant, the medians. The changes these
+ * single-event requests at that rate, as the bench's latency run: p50 and p99 ingest → delivery,
+ * CPU per event and the bytes the system's processes (and PostgreSQL's) wrote to storage per event
+ * at that load. Prints each round and then, per variant, the medians. The changes these
  * figures decide are small next to a machine's drift between runs: compare only variants
  * measured together. A variant with `"NODE_OPTIONS":"--cpu-prof --cpu-prof-dir=<dir>"` writes a
  * CPU profile per process (its processes are then stopped with SIGTERM, not killed). Flags that
@@ -83,8 +85,10 @@ async function main(): Promise<void> {
     perSecond: number[];
     cpuMicros: number[];
     postgresMicros: number[];
+    pacedP50: number[];
     pacedP99: number[];
     pacedCpuMicros: number[];
+    pacedKilobytes: number[];
     pacedPostgresMicros: number[];
   }
   const measured = new Map<string, Measured>();
@@ -107,8 +111,10 @@ async function main(): Promise<void> {
           perSecond: [],
           cpuMicros: [],
           postgresMicros: [],
+          pacedP50: [],
           pacedP99: [],
           pacedCpuMicros: [],
+          pacedKilobytes: [],
           pacedPostgresMicros: [],
         };
         measured.set(name, result);
@@ -120,16 +126,19 @@ async function main(): Promise<void> {
           await receiver.reset();
           await new Promise((resolve) => setTimeout(resolve, pauseMs));
           const cpu = measureCpu({ system: () => running.pids() });
+          const writes = measureWrites(() => [...running.pids(), ...(usesPostgres ? postgresPids() : [])]);
           const startedAt = nowMs();
           const { accepted } = await load();
           await delivered(accepted);
           const seconds = (nowMs() - startedAt) / 1000;
           const used = cpu.stop();
+          const written = writes.stop();
           const perEvent = (cpuSeconds = 0) => Math.round((cpuSeconds * 1e6) / accepted);
           return {
             perSecond: Math.round(accepted / seconds),
             cpuMicros: perEvent(used.system),
             postgresMicros: perEvent(used.postgres),
+            kilobytes: Math.round(written / 1024 / accepted),
           };
         };
         for (let i = 0; i < bursts; i++) {
@@ -146,13 +155,16 @@ async function main(): Promise<void> {
             paced(running.ingest!, { rate, durationMs: pacedSeconds * 1000 }),
           );
           const { latency, worstBySecond } = await receiver.stats();
+          const p50 = latency.p50 ?? 0;
           const p99 = latency.p99 ?? 0;
           if (timeline) process.stdout.write(`  worst latency per second (ms): ${worstBySecond.join(' ')}\n`);
+          result.pacedP50.push(p50);
           result.pacedP99.push(p99);
           result.pacedCpuMicros.push(run.cpuMicros);
+          result.pacedKilobytes.push(run.kilobytes);
           result.pacedPostgresMicros.push(run.postgresMicros);
           const postgres = usesPostgres ? ` (+ PostgreSQL ${run.postgresMicros})` : '';
-          pacedLine = `; at ${rate} ev/s p99 ${p99} ms, ${run.cpuMicros} µs per event${postgres}`;
+          pacedLine = `; at ${rate} ev/s p50 ${p50} ms, p99 ${p99} ms, ${run.cpuMicros} µs${postgres} and ${run.kilobytes} KB written per event`;
         }
         const postgresLine = usesPostgres
           ? ` (+ PostgreSQL ${result.postgresMicros.slice(-bursts).join(', ')})`
@@ -170,7 +182,7 @@ async function main(): Promise<void> {
   for (const [name, result] of measured) {
     const pacedLine =
       rate > 0
-        ? `; at ${rate} ev/s: p99 ${summary(result.pacedP99)} ms, ${summary(result.pacedCpuMicros)} µs per event${usesPostgres ? ` (+ PostgreSQL ${summary(result.pacedPostgresMicros)})` : ''}`
+        ? `; at ${rate} ev/s: p50 ${summary(result.pacedP50)} ms, p99 ${summary(result.pacedP99)} ms, ${summary(result.pacedCpuMicros)} µs${usesPostgres ? ` (+ PostgreSQL ${summary(result.pacedPostgresMicros)})` : ''} and ${summary(result.pacedKilobytes)} KB written per event`
         : '';
     const postgresLine = usesPostgres ? ` (+ PostgreSQL ${summary(result.postgresMicros)})` : '';
     process.stdout.write(

@@ -48,6 +48,9 @@ function machineBusyTicks(): number {
   return user + nice + system + irq + softirq + steal;
 }
 
+/** PostgreSQL's server processes and the bench's backends. */
+export const postgresPids = (): number[] => pidsNamed('postgres', benchPostgres);
+
 export type CpuGroups = Record<string, () => readonly number[]>;
 
 /**
@@ -59,7 +62,7 @@ export type CpuGroups = Record<string, () => readonly number[]>;
 export function measureCpu(groups: CpuGroups): { stop(): Record<string, number> } {
   const named: CpuGroups = {
     ...groups,
-    postgres: () => pidsNamed('postgres', benchPostgres),
+    postgres: postgresPids,
     redis: () => pidsNamed('redis-server'),
   };
   const start = new Map<number, number>();
