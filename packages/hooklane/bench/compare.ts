@@ -21,8 +21,8 @@ import type { BenchSystem } from './systems/types.ts';
  * up (2,000 events) and takes `bursts` bursts of `events` events (batches of 50 from 4 clients,
  * as the bench's end-to-end run) to one webhook; the order of the variants flips every other
  * round, so that a machine whose speed drifts weighs on each alike. Per burst: end to end
- * events/s (first request to last delivery) and CPU per event of the system's processes (every
- * thread, from /proc) and of PostgreSQL's. With `--rate`, each instance then also takes `--seconds` (10) of
+ * events/s (first request to last delivery), CPU per event of the system's processes (every
+ * thread, from /proc) and of PostgreSQL's, and the bytes they wrote to storage per event. With `--rate`, each instance then also takes `--seconds` (10) of
  * single-event requests at that rate, as the bench's latency run: p50 and p99 ingest → delivery,
  * CPU per event and the bytes the system's processes (and PostgreSQL's) wrote to storage per event
  * at that load. Prints each round and then, per variant, the medians. The changes these
@@ -84,6 +84,7 @@ async function main(): Promise<void> {
   interface Measured {
     perSecond: number[];
     cpuMicros: number[];
+    kilobytes: number[];
     postgresMicros: number[];
     pacedP50: number[];
     pacedP99: number[];
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
         const result = measured.get(name) ?? {
           perSecond: [],
           cpuMicros: [],
+          kilobytes: [],
           postgresMicros: [],
           pacedP50: [],
           pacedP99: [],
@@ -147,6 +149,7 @@ async function main(): Promise<void> {
           );
           result.perSecond.push(run.perSecond);
           result.cpuMicros.push(run.cpuMicros);
+          result.kilobytes.push(run.kilobytes);
           result.postgresMicros.push(run.postgresMicros);
         }
         let pacedLine = '';
@@ -170,7 +173,7 @@ async function main(): Promise<void> {
           ? ` (+ PostgreSQL ${result.postgresMicros.slice(-bursts).join(', ')})`
           : '';
         process.stdout.write(
-          `round ${round} ${name}: ${result.perSecond.slice(-bursts).join(', ')} ev/s; ${result.cpuMicros.slice(-bursts).join(', ')} µs of CPU per event${postgresLine}${pacedLine}\n`,
+          `round ${round} ${name}: ${result.perSecond.slice(-bursts).join(', ')} ev/s; ${result.cpuMicros.slice(-bursts).join(', ')} µs of CPU per event${postgresLine}, ${result.kilobytes.slice(-bursts).join(', ')} KB written per event${pacedLine}\n`,
         );
       } finally {
         await running.stop();
@@ -186,7 +189,7 @@ async function main(): Promise<void> {
         : '';
     const postgresLine = usesPostgres ? ` (+ PostgreSQL ${summary(result.postgresMicros)})` : '';
     process.stdout.write(
-      `${name}: median ${summary(result.perSecond)} ev/s end to end, ${summary(result.cpuMicros)} µs of CPU per event${postgresLine}${pacedLine}\n`,
+      `${name}: median ${summary(result.perSecond)} ev/s end to end, ${summary(result.cpuMicros)} µs of CPU per event${postgresLine}, ${summary(result.kilobytes)} KB written per event${pacedLine}\n`,
     );
   }
   await receiver.stop();

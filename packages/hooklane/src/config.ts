@@ -40,6 +40,8 @@ export interface Config {
   readonly disableAfterMs: number;
   readonly secretGraceMs: number;
   readonly shutdownGraceMs: number;
+  /** Embedded store: least time between the starts of two ingest commits (group commit). */
+  readonly sqliteCommitGapMs: number;
 }
 
 export class ConfigError extends Error {
@@ -184,6 +186,12 @@ export const SETTINGS: readonly Setting[] = [
     default: '10s',
     description: 'On SIGTERM, how long in-flight deliveries get to finish.',
   },
+  {
+    name: 'HOOKLANE_SQLITE_COMMIT_GAP',
+    default: '2ms',
+    description:
+      'Embedded store: least time between two ingest commits; requests arriving meanwhile share the next one (a request after a quiet spell commits at once). Longer means fewer commits, less CPU and fewer bytes written under a steady stream of small requests, and up to that much more wait per 202 (at most 1s).',
+  },
 ];
 
 /**
@@ -209,13 +217,14 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     }
     return value;
   };
-  const duration = (name: string, fallback: string, minMs = 0): number => {
+  const duration = (name: string, fallback: string, minMs = 0, maxMs = Number.POSITIVE_INFINITY): number => {
     const raw = text(name, fallback);
     const value = parseDuration(raw);
-    if (value === undefined || value < minMs) {
-      problems.push(
-        `${name} must be a duration such as 500ms, 15s, 5m, 2h or 5d, at least ${formatDuration(minMs)} (got "${raw}")`,
-      );
+    if (value === undefined || value < minMs || value > maxMs) {
+      const range = Number.isFinite(maxMs)
+        ? `from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`
+        : `at least ${formatDuration(minMs)}`;
+      problems.push(`${name} must be a duration such as 500ms, 15s, 5m, 2h or 5d, ${range} (got "${raw}")`);
       return parseDuration(fallback) ?? 0;
     }
     return value;
@@ -317,6 +326,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     disableAfterMs: duration('HOOKLANE_DISABLE_AFTER', '5d', 1),
     secretGraceMs: duration('HOOKLANE_SECRET_GRACE', '24h', 0),
     shutdownGraceMs: duration('HOOKLANE_SHUTDOWN_GRACE', '10s', 0),
+    sqliteCommitGapMs: duration('HOOKLANE_SQLITE_COMMIT_GAP', '2ms', 0, 1000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

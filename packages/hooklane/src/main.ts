@@ -79,7 +79,11 @@ export async function openStore(
   // loads `pg` (~1.3 MB of idle RSS; test/process/store-modules.test.ts).
   if (config.databaseUrl === null) {
     const { SqliteStore } = await import('./store/sqlite/sqlite-store.ts');
-    return SqliteStore.open({ path: sqliteFile(config), deliveryAttempts });
+    return SqliteStore.open({
+      path: sqliteFile(config),
+      deliveryAttempts,
+      ingestCommitGapMs: config.sqliteCommitGapMs,
+    });
   }
   const { PostgresStore } = await import('./store/postgres/postgres-store.ts');
   const store = new PostgresStore({

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ConfigError, loadConfig, SETTINGS } from '../../src/config.ts';
+import { INGEST_COMMIT_GAP_MS } from '../../src/store/sqlite/sqlite-store.ts';
 
 test('defaults follow SPEC §5 and §7', () => {
   const config = loadConfig({}, '/srv');
@@ -38,6 +39,21 @@ test('durations and the retry schedule parse', () => {
   });
   assert.deepEqual(config.retrySchedule, [250, 1000, 120_000, 3_600_000, 86_400_000]);
   assert.equal(config.deliveryTimeoutMs, 3000);
+});
+
+test("the embedded store's commit gap defaults to the store's own and is bounded", () => {
+  assert.equal(loadConfig({}).sqliteCommitGapMs, INGEST_COMMIT_GAP_MS);
+  assert.equal(loadConfig({ HOOKLANE_SQLITE_COMMIT_GAP: '10ms' }).sqliteCommitGapMs, 10);
+  assert.equal(loadConfig({ HOOKLANE_SQLITE_COMMIT_GAP: '0' }).sqliteCommitGapMs, 0);
+  for (const bad of ['2s', 'soon', '-1ms']) {
+    assert.throws(
+      () => loadConfig({ HOOKLANE_SQLITE_COMMIT_GAP: bad }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems.some((problem) => /HOOKLANE_SQLITE_COMMIT_GAP .*from 0ms to 1s/.test(problem)),
+      bad,
+    );
+  }
 });
 
 test('every problem is reported at once, with the setting named', () => {

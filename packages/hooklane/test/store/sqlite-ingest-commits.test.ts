@@ -3,8 +3,13 @@
 // Requests that share a commit resolve in the same turn of the event loop, before any
 // setImmediate queued by the first of them.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../../src/config.ts';
+import { openStore as openConfiguredStore } from '../../src/main.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { sampleEvent, sampleWebhook, tempSqliteStore } from '../helpers/store-fixtures.ts';
 
@@ -72,4 +77,21 @@ test('closing the store commits the requests waiting for the gap', async (t) => 
     'a',
     'b',
   ]);
+});
+
+test('the server opens its embedded store with HOOKLANE_SQLITE_COMMIT_GAP', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hooklane-gap-'));
+  const config = loadConfig({ HOOKLANE_DATA_DIR: dir, HOOKLANE_SQLITE_COMMIT_GAP: `${GAP_MS}ms` });
+  const store = await openConfiguredStore(config);
+  t.after(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await store.createAccount({ id: 'acc_1', name: 'one', createdAt: 1 });
+  await store.insertWebhook(sampleWebhook('wh_1'), null);
+  const firstAt = performance.now();
+  await store.ingest('acc_1', [sampleEvent('a')], 10);
+  await store.ingest('acc_1', [sampleEvent('b')], 10);
+  const took = performance.now() - firstAt;
+  assert.ok(took >= GAP_MS - 20, `the second commit came ${took} ms after the first began`);
 });

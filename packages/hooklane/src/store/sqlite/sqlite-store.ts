@@ -55,7 +55,8 @@ export interface SqliteStoreOptions {
  * (~0.3 ms on the bench's machines) however few events it holds, so at a steady trickle of
  * single-event requests one commit per request took a third of the thread. A request after a
  * quiet spell is committed at once; otherwise its 202 waits this long at most (plus up to a
- * millisecond: timers fire on whole milliseconds).
+ * millisecond: timers fire on whole milliseconds). The server's `HOOKLANE_SQLITE_COMMIT_GAP`
+ * (default this) trades that wait for fewer commits under a steady stream of small requests.
  */
 export const INGEST_COMMIT_GAP_MS = 2;
 
