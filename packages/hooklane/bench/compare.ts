@@ -22,10 +22,10 @@ import type { BenchSystem } from './systems/types.ts';
  * as the bench's end-to-end run) to one webhook; the order of the variants flips every other
  * round, so that a machine whose speed drifts weighs on each alike. Per burst: end to end
  * events/s (first request to last delivery), CPU per event of the system's processes (every
- * thread, from /proc) and of PostgreSQL's, and the bytes they wrote to storage per event. With `--rate`, each instance then also takes `--seconds` (10) of
- * single-event requests at that rate, as the bench's latency run: p50 and p99 ingest → delivery,
- * CPU per event and the bytes the system's processes (and PostgreSQL's) wrote to storage per event
- * at that load. Prints each round and then, per variant, the medians. The changes these
+ * thread, from /proc) and of PostgreSQL's, and the bytes they wrote to storage per event. With
+ * `--rate`, each instance then also takes `--seconds` (10) of single-event requests at that
+ * rate, as the bench's latency run: p50 and p99 ingest → delivery, CPU per event and the bytes
+ * written per event at that load. Prints each round and then, per variant, the medians. The changes these
  * figures decide are small next to a machine's drift between runs: compare only variants
  * measured together. A variant with `"NODE_OPTIONS":"--cpu-prof --cpu-prof-dir=<dir>"` writes a
  * CPU profile per process (its processes are then stopped with SIGTERM, not killed). Flags that
@@ -81,18 +81,33 @@ async function main(): Promise<void> {
     );
     if (!wait.complete) throw new Error(`${count} events were not delivered within 180 s`);
   };
-  interface Measured {
-    perSecond: number[];
-    cpuMicros: number[];
-    kilobytes: number[];
-    postgresMicros: number[];
-    pacedP50: number[];
-    pacedP99: number[];
-    pacedCpuMicros: number[];
-    pacedKilobytes: number[];
-    pacedPostgresMicros: number[];
+  /** One measured load: events/s, and per event CPU µs (the system's, PostgreSQL's) and KB written. */
+  interface Run {
+    perSecond: number;
+    cpuMicros: number;
+    postgresMicros: number;
+    kilobytes: number;
   }
-  const measured = new Map<string, Measured>();
+  interface PacedRun extends Run {
+    p50: number;
+    p99: number;
+  }
+  const measured = new Map<string, { bursts: Run[]; paced: PacedRun[] }>();
+  /** The bursts' figures, each list of values written by `show`. */
+  const burstText = (runs: readonly Run[], show: (values: readonly number[]) => string, rateUnit: string) => {
+    const of = (key: keyof Run) => show(runs.map((run) => run[key]));
+    const postgres = usesPostgres ? ` (+ PostgreSQL ${of('postgresMicros')})` : '';
+    return `${of('perSecond')} ${rateUnit} ${of('cpuMicros')} µs of CPU per event${postgres}, ${of('kilobytes')} KB written per event`;
+  };
+  /** The paced runs' figures, each list of values written by `show`. */
+  const pacedText = (runs: readonly PacedRun[], show: (values: readonly number[]) => string) => {
+    const of = (key: keyof PacedRun) => show(runs.map((run) => run[key]));
+    const postgres = usesPostgres ? ` (+ PostgreSQL ${of('postgresMicros')})` : '';
+    return `; at ${rate} ev/s: p50 ${of('p50')} ms, p99 ${of('p99')} ms, ${of('cpuMicros')} µs${postgres} and ${of('kilobytes')} KB written per event`;
+  };
+  const listed = (values: readonly number[]) => values.join(', ');
+  const summary = (values: readonly number[]) =>
+    `${median(values)} (${Math.min(...values)}–${Math.max(...values)})`;
   for (let round = 1; round <= rounds; round++) {
     const names = Object.keys(variants);
     if (round % 2 === 0) names.reverse();
@@ -108,23 +123,14 @@ async function main(): Promise<void> {
         await receiver.reset();
         await burst(running.ingest!, { events: WARMUP_EVENTS, deadline: nowMs() + 60_000 });
         await delivered(WARMUP_EVENTS);
-        const result = measured.get(name) ?? {
-          perSecond: [],
-          cpuMicros: [],
-          kilobytes: [],
-          postgresMicros: [],
-          pacedP50: [],
-          pacedP99: [],
-          pacedCpuMicros: [],
-          pacedKilobytes: [],
-          pacedPostgresMicros: [],
-        };
+        const result = measured.get(name) ?? { bursts: [], paced: [] };
         measured.set(name, result);
         /**
-         * Sends `load` after a pause, waits for every accepted event: events/s, and CPU µs per
-         * event of the system's processes and of PostgreSQL's (0 for a system without it).
+         * Sends `load` after a pause, waits for every accepted event: events/s, and per event the
+         * CPU µs of the system's processes and of PostgreSQL's (0 for a system without it), and
+         * the KB they wrote to storage.
          */
-        const measure = async (pauseMs: number, load: () => Promise<{ accepted: number }>) => {
+        const measure = async (pauseMs: number, load: () => Promise<{ accepted: number }>): Promise<Run> => {
           await receiver.reset();
           await new Promise((resolve) => setTimeout(resolve, pauseMs));
           const cpu = measureCpu({ system: () => running.pids() });
@@ -143,53 +149,36 @@ async function main(): Promise<void> {
             kilobytes: Math.round(written / 1024 / accepted),
           };
         };
+        const roundBursts: Run[] = [];
         for (let i = 0; i < bursts; i++) {
-          const run = await measure(500, () =>
-            burst(running.ingest!, { events, deadline: nowMs() + 120_000 }),
+          roundBursts.push(
+            await measure(500, () => burst(running.ingest!, { events, deadline: nowMs() + 120_000 })),
           );
-          result.perSecond.push(run.perSecond);
-          result.cpuMicros.push(run.cpuMicros);
-          result.kilobytes.push(run.kilobytes);
-          result.postgresMicros.push(run.postgresMicros);
         }
+        result.bursts.push(...roundBursts);
         let pacedLine = '';
         if (rate > 0) {
           const run = await measure(1_000, () =>
             paced(running.ingest!, { rate, durationMs: pacedSeconds * 1000 }),
           );
           const { latency, worstBySecond } = await receiver.stats();
-          const p50 = latency.p50 ?? 0;
-          const p99 = latency.p99 ?? 0;
           if (timeline) process.stdout.write(`  worst latency per second (ms): ${worstBySecond.join(' ')}\n`);
-          result.pacedP50.push(p50);
-          result.pacedP99.push(p99);
-          result.pacedCpuMicros.push(run.cpuMicros);
-          result.pacedKilobytes.push(run.kilobytes);
-          result.pacedPostgresMicros.push(run.postgresMicros);
-          const postgres = usesPostgres ? ` (+ PostgreSQL ${run.postgresMicros})` : '';
-          pacedLine = `; at ${rate} ev/s p50 ${p50} ms, p99 ${p99} ms, ${run.cpuMicros} µs${postgres} and ${run.kilobytes} KB written per event`;
+          const pacedRun = { ...run, p50: latency.p50 ?? 0, p99: latency.p99 ?? 0 };
+          result.paced.push(pacedRun);
+          pacedLine = pacedText([pacedRun], listed);
         }
-        const postgresLine = usesPostgres
-          ? ` (+ PostgreSQL ${result.postgresMicros.slice(-bursts).join(', ')})`
-          : '';
         process.stdout.write(
-          `round ${round} ${name}: ${result.perSecond.slice(-bursts).join(', ')} ev/s; ${result.cpuMicros.slice(-bursts).join(', ')} µs of CPU per event${postgresLine}, ${result.kilobytes.slice(-bursts).join(', ')} KB written per event${pacedLine}\n`,
+          `round ${round} ${name}: ${burstText(roundBursts, listed, 'ev/s;')}${pacedLine}\n`,
         );
       } finally {
         await running.stop();
       }
     }
   }
-  const summary = (values: readonly number[]) =>
-    `${median(values)} (${Math.min(...values)}–${Math.max(...values)})`;
   for (const [name, result] of measured) {
-    const pacedLine =
-      rate > 0
-        ? `; at ${rate} ev/s: p50 ${summary(result.pacedP50)} ms, p99 ${summary(result.pacedP99)} ms, ${summary(result.pacedCpuMicros)} µs${usesPostgres ? ` (+ PostgreSQL ${summary(result.pacedPostgresMicros)})` : ''} and ${summary(result.pacedKilobytes)} KB written per event`
-        : '';
-    const postgresLine = usesPostgres ? ` (+ PostgreSQL ${summary(result.postgresMicros)})` : '';
+    const pacedLine = rate > 0 ? pacedText(result.paced, summary) : '';
     process.stdout.write(
-      `${name}: median ${summary(result.perSecond)} ev/s end to end, ${summary(result.cpuMicros)} µs of CPU per event${postgresLine}, ${summary(result.kilobytes)} KB written per event${pacedLine}\n`,
+      `${name}: median ${burstText(result.bursts, summary, 'ev/s end to end,')}${pacedLine}\n`,
     );
   }
   await receiver.stop();
