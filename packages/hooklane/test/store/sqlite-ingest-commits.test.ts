@@ -50,8 +50,8 @@ test('requests within the gap after a commit wait for the next one and share it'
 
   assert.ok(outcomes.every((outcome) => outcome.inserted === 1 && outcome.deliveriesCreated === 1));
   assert.deepEqual(order, ['b', 'c', 'after b'], 'both committed in one flush');
-  // Timers may fire up to a millisecond early (they count whole milliseconds), and the clock
-  // starts before the first commit does: 20 ms of room, far less than the gap it checks.
+  // Timers may fire up to a millisecond early (they count whole milliseconds): 20 ms of room,
+  // still far less than the gap this checks.
   assert.ok(secondAt - firstAt >= GAP_MS - 20, `committed ${secondAt - firstAt} ms after the first commit`);
 });
 
