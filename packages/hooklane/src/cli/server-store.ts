@@ -10,7 +10,9 @@ import { CliError, EXIT, UsageError } from './api-client.ts';
 export async function serverConfig(env: NodeJS.ProcessEnv, dataDir: string | undefined): Promise<Config> {
   const { ConfigError, loadConfig } = await import('../config.ts');
   try {
-    return loadConfig(dataDir === undefined ? env : { ...env, HOOKLANE_DATA_DIR: dataDir });
+    // Relative paths mean where the user typed the command, as for the server (src/start.ts).
+    const cwd = env.INIT_CWD ?? process.cwd();
+    return loadConfig(dataDir === undefined ? env : { ...env, HOOKLANE_DATA_DIR: dataDir }, cwd);
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
