@@ -2,6 +2,7 @@
  * The CLI's HTTP client for the Hooklane API, and the errors that decide the exit code:
  * 1 the API answered with an error, 2 usage or configuration, 3 the server cannot be reached.
  */
+import type { Role } from '../core/model.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
@@ -57,7 +58,7 @@ export interface Connection {
 /** The calling key, as `GET /v1/me` describes it. */
 export interface Me {
   readonly key_id: string;
-  readonly role: 'root' | 'admin' | 'viewer' | 'ingest';
+  readonly role: Role;
   readonly account_id: string | null;
   readonly name: string | null;
 }

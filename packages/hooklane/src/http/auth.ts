@@ -28,6 +28,9 @@ const ADMITS: Record<Exclude<Access, 'public'>, readonly Role[]> = {
   ingest: ['root', 'admin', 'ingest'],
 };
 
+/** "An ingest key", "An admin key", "A viewer key". */
+const capitalArticle = (word: string): string => (/^[aeiou]/i.test(word) ? 'An' : 'A');
+
 /**
  * Decides 401, 404 and 403 in `onRequest`, before the body is read or validated. A key of
  * another account gets 404: it must not learn that the account exists.
@@ -53,7 +56,7 @@ export function installAuth(app: FastifyInstance, authenticate: Authenticate, st
     if (!ADMITS[access].includes(principal.role)) {
       throw new HooklaneError(
         'forbidden',
-        `${/^[aeiou]/.test(principal.role) ? 'An' : 'A'} ${principal.role} key cannot do this; it needs ${access === 'root' ? 'the root key' : `an ${access === 'viewer' ? 'admin or viewer' : access === 'ingest' ? 'admin or ingest' : 'admin'} key`}.`,
+        `${capitalArticle(principal.role)} ${principal.role} key cannot do this; it needs ${access === 'root' ? 'the root key' : `an ${access === 'viewer' ? 'admin or viewer' : access === 'ingest' ? 'admin or ingest' : 'admin'} key`}.`,
       );
     }
   });

@@ -67,11 +67,8 @@ Examples:
     )
     .action(async (name: string, options: { use?: boolean }, command: Command) => {
       const client = ctx.client(command);
-      const from = options.use
-        ? profileOf(ctx, client)
-        : client.profile === null
-          ? null
-          : profileOf(ctx, client);
+      // --use needs a profile to save in (exit 2 before anything is created).
+      const from = options.use || client.profile !== null ? profileOf(ctx, client) : null;
       const account = await client.request<Account>('POST', '/v1/accounts', { body: { name } });
       print(account, ctx.globals(command).json);
       if (from !== null && (from.profile.account === undefined || options.use)) {
