@@ -12,7 +12,7 @@ import { hooklaneSqlite } from './systems/hooklane-sqlite.ts';
 import type { BenchSystem } from './systems/types.ts';
 
 /**
- * `node bench/compare.ts --variants='{"base":{},"other":{"NAME":"value"}}' [--system=hooklane-sqlite]
+ * `npm run compare -- --variants='{"base":{},"other":{"NAME":"value"}}' [--system=hooklane-sqlite]
  *   [--rounds=6] [--bursts=2] [--events=20000] [--rate=1000 --seconds=10]`
  *
  * An A/B (or A/B/C...) of one Hooklane system under environment variants: each variant's

@@ -6,7 +6,7 @@ import { secretKey, signHeaders } from './sign.ts';
  * The ceiling: no ingest, no storage, no queue. A plain undici sender in its own process
  * that signs each bench event (the same two HMAC-SHA256 header sets as Hooklane) and
  * POSTs it straight to the receiver over keep-alive connections, as many at once as
- * `concurrency` allows per target. Driven over IPC by bench/systems/ceiling.ts.
+ * `concurrency` allows per target. Driven over IPC by systems/ceiling.ts.
  */
 
 export interface CeilingTarget {

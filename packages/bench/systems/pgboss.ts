@@ -2,7 +2,7 @@ import { createDatabase } from '../postgres.ts';
 import { startPeer } from './peer.ts';
 import type { BenchSystem } from './types.ts';
 
-/** bench/peers/pgboss.ts on a fresh PostgreSQL database. */
+/** peers/pgboss.ts on a fresh PostgreSQL database. */
 export const pgbossPeer: BenchSystem = {
   id: 'pgboss',
   label: 'pg-boss + Fastify (peer)',

@@ -6,7 +6,7 @@ import type { BenchSystem } from './types.ts';
 
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** bench/peers/bullmq.ts on the local Redis, with a queue of its own, obliterated afterwards. */
+/** peers/bullmq.ts on the local Redis, with a queue of its own, obliterated afterwards. */
 export const bullmqPeer: BenchSystem = {
   id: 'bullmq',
   label: 'BullMQ + Fastify (peer)',

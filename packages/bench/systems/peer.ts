@@ -3,7 +3,7 @@ import { type Child, forkNode, waitForLine } from '../children.ts';
 import type { RunningSystem, StartOptions } from './types.ts';
 
 /**
- * How a peer pipeline runs: `node bench/peers/<name>.ts`, one process doing ingest and
+ * How a peer pipeline runs: `node peers/<name>.ts`, one process doing ingest and
  * delivery (PEER_ROLE=all); for the backlog, an ingest-only process first, which then
  * gives way to the full one (as Hooklane's single-process systems do).
  */

@@ -1,7 +1,7 @@
 /**
  * A probe for the embedded store's commits, loaded into a server with `--import`:
  *
- *   node bench/compare.ts --variants='{"probe":{"NODE_OPTIONS":"--import=<absolute path of this file>"}}'
+ *   npm run compare -- --variants='{"probe":{"NODE_OPTIONS":"--import=<absolute path of this file>"}}'
  *
  * It wraps `node:sqlite`'s `DatabaseSync.prototype.exec` and times every `BEGIN IMMEDIATE` and
  * `COMMIT`, by the `synchronous` mode it ran under (the ingest's `FULL`, the engine's `NORMAL`):

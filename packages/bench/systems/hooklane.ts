@@ -7,21 +7,25 @@ import type { RunningSystem, Target } from './types.ts';
 
 /** How each Hooklane system starts its processes: as `npm start` does, with its Node flags. */
 
-/** The package's `start` script, split into its Node flags (the heap sizes an operator runs with) and its entry. */
+/**
+ * The hooklane package's `start` script, split into its Node flags (the heap sizes an operator
+ * runs with) and its entry: the workspace package, so the server runs from its sources.
+ */
 function startCommand(): { script: string; flags: string[] } {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const manifest = new URL(import.meta.resolve('hooklane/package.json'));
+  const pkg = JSON.parse(readFileSync(manifest, 'utf8'));
   const parts = String(pkg.scripts.start).split(/\s+/).slice(1);
   const entry = parts.find((part) => !part.startsWith('--'));
   if (!entry) throw new Error(`no entry in the start script: ${pkg.scripts.start}`);
   return {
-    script: fileURLToPath(new URL(`../../${entry}`, import.meta.url)),
+    script: fileURLToPath(new URL(entry, manifest)),
     flags: parts.filter((part) => part.startsWith('--')),
   };
 }
 
 /**
  * Ends a Hooklane process at the end of a run: SIGKILL (the bench does not measure shutdown),
- * but SIGTERM for one started with `--cpu-prof` in NODE_OPTIONS (a bench/compare.ts variant),
+ * but SIGTERM for one started with `--cpu-prof` in NODE_OPTIONS (a compare.ts variant),
  * which writes its profile only when it exits by itself.
  */
 export function endOf(child: Child, env: Readonly<Record<string, string>>): Promise<void> {

@@ -7,7 +7,7 @@ const SCRIPT = fileURLToPath(new URL('../ceiling-sender.ts', import.meta.url));
 /** Connections in flight across all targets (at least 16 per target). */
 const CONCURRENCY = 128;
 
-/** The ceiling: bench/ceiling-sender.ts POSTs signed bodies straight to the receiver (no storage). */
+/** The ceiling: ceiling-sender.ts POSTs signed bodies straight to the receiver (no storage). */
 export const ceiling: BenchSystem = {
   id: 'ceiling',
   label: 'Ceiling (undici → receiver, no storage)',

@@ -25,13 +25,13 @@ import type { BenchSystem } from './systems/types.ts';
 
 /**
  * `npm run bench [-- --quick] [--systems=ceiling,hooklane-sqlite,...] [--time-limit=<seconds>]`
- * `npm run bench -- --report=bench/results/<file>.json` re-prints the tables of an earlier run.
+ * `npm run bench -- --report=results/<file>.json` re-prints the tables of an earlier run.
  *
  * Starts a receiver (and a second one for the hanging-endpoint run), then for each system,
  * one after the other on the same receiver and the same ~1 KB events: end-to-end and ingest
  * throughput, latency at a fixed 1,000 events/s, fan-out to 10 webhooks with and without one
  * hanging, and peak RSS while draining a backlog. Prints a Markdown table; writes JSON to
- * bench/results/<date>[-quick].json. Every child process is killed on exit.
+ * results/<date>[-quick].json in this package. Every child process is killed on exit.
  */
 
 const SYSTEMS: readonly BenchSystem[] = [

@@ -11,7 +11,7 @@ export interface StartOptions {
   readonly deliveryTimeoutMs: number;
   /** false: only the ingest side runs (the backlog scenario) until `startDelivery()`. */
   readonly deliver: boolean;
-  /** More environment for the system's processes (bench/compare.ts's variants); Hooklane's systems read it. */
+  /** More environment for the system's processes (compare.ts's variants); Hooklane's systems read it. */
   readonly env?: Readonly<Record<string, string>>;
 }
 
