@@ -299,7 +299,7 @@ class FilterParser {
     }
     const parts: Filter[] = [];
     for (const key of Object.keys(value)) {
-      if (!this.#spend(at)) return undefined;
+      if (!this.#spend([...at, key])) return undefined;
       const part =
         key === '$and' || key === '$or'
           ? this.#list(key, value[key], [...at, key], depth + 1)
