@@ -22,6 +22,12 @@
  * - `escape: "slack"` escapes `&`, `<` and `>` in inserted strings, as Slack's mrkdwn requires,
  *   so that an end user's text cannot mention `<!channel>` or forge a link.
  *
+ * ## The body sent
+ * The rendered body as JSON, with `content_type` (default `application/json`). When the
+ * content type is not JSON (neither `application/json` nor `...+json`) and the body is a
+ * string, that string is sent as it is, e.g. `text/plain` with `"Score {{attributes.score}}"`
+ * sends `Score 10`. Values are never URL- or HTML-encoded.
+ *
  * @example
  * const parsed = parseTemplate({
  *   body: { user: '{{user_id}}', score: '{{attributes.score}}', text: 'Score {{attributes.score}}: {{attributes.feedback | "no comment"}}' },
@@ -206,7 +212,8 @@ export function renderTemplate(template: Template, event: unknown, inputs: Rende
   const renderer = new Renderer(event, inputs, template.escape, maxBytes);
   try {
     const value = renderer.node(template.root);
-    const body = JSON.stringify(value);
+    const body =
+      typeof value === 'string' && !isJsonMediaType(template.contentType) ? value : JSON.stringify(value);
     const size = Buffer.byteLength(body);
     if (size > maxBytes) return { ok: false, error: tooLarge(size, maxBytes) };
     return { ok: true, body, contentType: template.contentType };
@@ -581,6 +588,13 @@ function details(attributes: unknown): string {
 /** A value inside a longer string: a string as is, anything else as its JSON text. */
 function stringify(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** `application/json` or a `+json` type, whatever the parameters and case. */
+function isJsonMediaType(contentType: string): boolean {
+  const semicolon = contentType.indexOf(';');
+  const essence = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  return essence === 'application/json' || essence.endsWith('+json');
 }
 
 function tooLarge(size: number, max: number): string {

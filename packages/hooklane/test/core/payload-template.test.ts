@@ -205,13 +205,39 @@ describe('payload templates: placeholders', () => {
   });
 
   it('sends the content type given, application/json by default', () => {
-    const plain = template({ body: 'Score {{attributes.score}}', content_type: 'text/plain; charset=utf-8' });
+    assert.equal((renderTemplate(template({ body: {} }), NPS_SCORE) as any).contentType, 'application/json');
+    const vendor = template({
+      body: { s: '{{attributes.score}}' },
+      content_type: 'application/vnd.api+json',
+    });
+    assert.deepEqual(renderTemplate(vendor, NPS_SCORE), {
+      ok: true,
+      body: '{"s":10}',
+      contentType: 'application/vnd.api+json',
+    });
+  });
+
+  it('a string body with a non-JSON content type is sent as plain text; with JSON, as a JSON string', () => {
+    const plain = template({
+      body: 'Score {{attributes.score}} "{{user_id}}"',
+      content_type: 'text/plain; charset=utf-8',
+    });
     assert.deepEqual(renderTemplate(plain, NPS_SCORE), {
       ok: true,
-      body: '"Score 10"',
+      body: 'Score 10 "anon:a24a871a-74f2-450e-b079-95672ac6ba52"',
       contentType: 'text/plain; charset=utf-8',
     });
-    assert.equal((renderTemplate(template({ body: {} }), NPS_SCORE) as any).contentType, 'application/json');
+    const json = template({
+      body: 'Score {{attributes.score}}',
+      content_type: 'Application/JSON; charset=utf-8',
+    });
+    assert.equal((renderTemplate(json, NPS_SCORE) as { body: string }).body, '"Score 10"');
+    const typedInText = template({ body: '{{attributes.score}}', content_type: 'text/plain' });
+    assert.equal(
+      (renderTemplate(typedInText, NPS_SCORE) as { body: string }).body,
+      '10',
+      'a non-string body is JSON',
+    );
   });
 });
 
