@@ -105,7 +105,8 @@ export interface Placeholder {
   readonly fallback?: { readonly value: string | number | boolean | null };
 }
 
-type TemplateNode =
+/** A parsed piece of a template body. */
+export type TemplateNode =
   | { readonly kind: 'literal'; readonly value: JsonValue }
   | { readonly kind: 'whole'; readonly placeholder: Placeholder }
   | { readonly kind: 'text'; readonly parts: readonly (string | Placeholder)[] }
