@@ -26,7 +26,8 @@
  * - `$contains`: a substring of a string, or an element (deep equality) of an array.
  *
  * A path that is missing matches nothing except `$exists: false`, so `$neq` and `$nin` need
- * the path to be present. A value of the wrong type (`$gt` against a string, `$startsWith`
+ * the path to be present; for "missing or different", wrap the opposite in `$not`:
+ * `{"$not": {"attributes.score": {"$gte": 9}}}`. A value of the wrong type (`$gt` against a string, `$startsWith`
  * against a number) simply does not match; matching never throws.
  *
  * ## Bounds
