@@ -415,7 +415,7 @@ describe('payload templates: bounds', () => {
 });
 
 describe('destination presets: the bodies the services document, for the seed events', () => {
-  const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const SECRET = 'test-only-sheets-token';
 
   it('slack: an incoming webhook message, text plus one mrkdwn section', () => {
     assert.equal(
