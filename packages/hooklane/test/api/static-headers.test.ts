@@ -291,6 +291,76 @@ describe('static header values are encrypted at rest', () => {
   });
 });
 
+describe('attempts logged before values were masked in the log', () => {
+  test('a viewer never sees their values, and the upgrade masks them in the database', async () => {
+    const receiver = await startReceiver();
+    after(() => receiver.close());
+    const dataDir = ownDataDir();
+    let server = await startTestServer({ HOOKLANE_DATA_DIR: dataDir });
+    const { id: acc, adminKey } = await server.account();
+    const viewerKey = ok(
+      await server.api('POST', `/v1/accounts/${acc}/keys`, { key: adminKey, body: { role: 'viewer' } }),
+      201,
+    ).body.key;
+    const webhook = ok(
+      await server.api('POST', `/v1/accounts/${acc}/webhooks`, {
+        key: adminKey,
+        body: {
+          name: 'logged',
+          url: `${receiver.url}/hook`,
+          events: ['*'],
+          headers: { authorization: CREDENTIAL },
+        },
+      }),
+      201,
+    ).body;
+    ok(await server.api('POST', `/v1/accounts/${acc}/events`, { key: adminKey, body: flowEvent() }), 202);
+    const deliveryId = await eventually(async () => {
+      const list = await server.api('GET', `/v1/accounts/${acc}/deliveries`, { key: adminKey });
+      return list.body.data.find((d: { attempt_count: number }) => d.attempt_count > 0)?.id as
+        | string
+        | undefined;
+    });
+    const env = server.env;
+    await server.close();
+
+    // The attempt as versions before masking logged it: the static value in clear.
+    const [row] = await rawSql(env, 'SELECT id, request_headers FROM attempts WHERE delivery_id = ?', [
+      deliveryId,
+    ]);
+    assert.ok(row);
+    const logged = JSON.parse(String(row.request_headers)) as Record<string, string>;
+    assert.equal(logged.authorization, MASK);
+    await rawSql(env, 'UPDATE attempts SET request_headers = ? WHERE id = ?', [
+      JSON.stringify({ ...logged, authorization: CREDENTIAL }),
+      String(row.id),
+    ]);
+
+    server = await startTestServer(env);
+    try {
+      const detail = ok(
+        await server.api('GET', `/v1/accounts/${acc}/deliveries/${deliveryId}`, { key: viewerKey }),
+      );
+      assert.equal(detail.body.attempts[0].request.headers.authorization, MASK);
+      assert.equal(detail.body.attempts[0].request.headers['webhook-id'], deliveryId);
+      assert.ok(!JSON.stringify(detail.body).includes(CREDENTIAL));
+    } finally {
+      await server.close();
+    }
+
+    // A store as a release before the masking migration left it: that start masks the log.
+    await rawSql(env, "DELETE FROM schema_migrations WHERE name LIKE '%mask-static-header-values%'");
+    server = await startTestServer(env);
+    await server.close();
+    const [masked] = await rawSql(env, 'SELECT request_headers FROM attempts WHERE id = ?', [String(row.id)]);
+    assert.ok(
+      masked && !String(masked.request_headers).includes(CREDENTIAL),
+      String(masked?.request_headers),
+    );
+    assert.deepEqual(JSON.parse(String(masked.request_headers)), logged);
+  });
+});
+
 describe('headers a webhook cannot send are refused', () => {
   let server: TestServer;
   let acc: string;
