@@ -302,7 +302,7 @@ describe('attempts logged before values were masked in the log', () => {
       await server.api('POST', `/v1/accounts/${acc}/keys`, { key: adminKey, body: { role: 'viewer' } }),
       201,
     ).body.key;
-    const webhook = ok(
+    ok(
       await server.api('POST', `/v1/accounts/${acc}/webhooks`, {
         key: adminKey,
         body: {
@@ -313,7 +313,7 @@ describe('attempts logged before values were masked in the log', () => {
         },
       }),
       201,
-    ).body;
+    );
     ok(await server.api('POST', `/v1/accounts/${acc}/events`, { key: adminKey, body: flowEvent() }), 202);
     const deliveryId = await eventually(async () => {
       const list = await server.api('GET', `/v1/accounts/${acc}/deliveries`, { key: adminKey });
