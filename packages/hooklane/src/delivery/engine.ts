@@ -1,11 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
+import { redactRequestHeaders } from '../core/header-masking.ts';
 import { ID_PREFIX, newId } from '../core/ids.ts';
 import type { Attempt } from '../core/model.ts';
 import { buildPayload } from '../core/payload-formats.ts';
 import { classifyStatus, nextDelayMs, parseRetryAfter, type RetryPolicy } from '../core/retry-policy.ts';
 import type { SecretBox } from '../core/secrets.ts';
 import { signatureHeaders, signingKey } from '../core/signatures.ts';
+import { openHeaderValues } from '../core/static-headers.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AttemptRecord, AttemptVerdict, ClaimedDelivery, ClaimRequest, Store } from '../store/store.ts';
 import type { Sender } from './sender.ts';
@@ -299,7 +301,7 @@ export class DeliveryEngine {
     }
     const body = buildPayload(delivery.format, delivery.webhookName, events);
     const headers: Record<string, string> = {
-      ...webhook.headers,
+      ...openHeaderValues(webhook.headers, this.#deps.secretBox),
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
       ...signatureHeaders(
@@ -345,7 +347,7 @@ export class DeliveryEngine {
     const attempt: Attempt = {
       ...base,
       durationMs: result.durationMs,
-      requestHeaders: redactSignatures(headers),
+      requestHeaders: redactRequestHeaders(headers),
       responseStatus: result.status,
       responseHeaders: result.headers,
       responseBody: result.body,
@@ -474,18 +476,4 @@ export class DeliveryEngine {
     if (!request || claimed.length === request.limit) this.#wakeLoop();
     return 0;
   }
-}
-
-/** Attempts keep the request headers for the operator, but signatures are secrets' proxies: shorten them. */
-function redactSignatures(headers: Record<string, string>): Record<string, string> {
-  const copy = { ...headers };
-  for (const name of ['x-apc-signature', 'webhook-signature']) {
-    const value = copy[name];
-    if (value !== undefined)
-      copy[name] = value
-        .split(' ')
-        .map((part) => `${part.slice(0, 12)}…`)
-        .join(' ');
-  }
-  return copy;
 }
