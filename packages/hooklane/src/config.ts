@@ -1,6 +1,17 @@
 import { isAbsolute, resolve } from 'node:path';
 import { formatDuration, parseDuration } from './core/durations.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './core/retry-policy.ts';
+import {
+  anyText,
+  bool,
+  duration,
+  Invalid,
+  int,
+  isSecretKey,
+  oneOf,
+  optionalText,
+  type ParseContext,
+} from './setting-parsers.ts';
 
 export type ProcessRole = 'api' | 'worker' | 'all';
 
@@ -67,14 +78,6 @@ export const SETTING_GROUPS = {
 
 export type SettingGroup = keyof typeof SETTING_GROUPS;
 
-/** What a setting's text was not, in words an operator can act on. */
-export class Invalid {
-  readonly problem: string;
-  constructor(problem: string) {
-    this.problem = problem;
-  }
-}
-
 /**
  * One setting: the variable, the `Config` field it fills, how it parses, its default and its
  * documentation. `loadConfig` reads every setting through its record, and docs/configuration.md
@@ -95,53 +98,6 @@ export interface Setting<K extends keyof Config = keyof Config> {
   /** A problem of this setting given the others it goes with; fields that did not parse are undefined. */
   readonly check?: (config: Partial<Config>) => string | null;
 }
-
-interface ParseContext {
-  readonly name: string;
-  /** The directory relative paths are resolved against. */
-  readonly cwd: string;
-}
-
-// The parsers. A setting without a default text gets null: only the optional ones accept it.
-
-const anyText = (text: string | null): string => text ?? '';
-const optionalText = (text: string | null): string | null => text;
-
-function int(min: number, max: number) {
-  return (text: string | null, { name }: ParseContext): number | Invalid => {
-    const value = Number(text);
-    return text !== null && Number.isInteger(value) && value >= min && value <= max
-      ? value
-      : new Invalid(`${name} must be an integer from ${min} to ${max} (got "${text}")`);
-  };
-}
-
-function duration(minMs = 0, maxMs = Number.POSITIVE_INFINITY) {
-  return (text: string | null, { name }: ParseContext): number | Invalid => {
-    const value = parseDuration(text ?? '');
-    if (value !== undefined && value >= minMs && value <= maxMs) return value;
-    const range = Number.isFinite(maxMs)
-      ? `from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`
-      : `at least ${formatDuration(minMs)}`;
-    return new Invalid(
-      `${name} must be a duration such as 500ms, 15s, 5m, 2h or 5d, ${range} (got "${text}")`,
-    );
-  };
-}
-
-function bool(text: string | null, { name }: ParseContext): boolean | Invalid {
-  const raw = (text ?? '').toLowerCase();
-  if (raw === 'true' || raw === '1' || raw === 'yes') return true;
-  if (raw === 'false' || raw === '0' || raw === 'no') return false;
-  return new Invalid(`${name} must be true or false (got "${raw}")`);
-}
-
-function oneOf<T extends string>(values: readonly T[], problem: (got: string) => string) {
-  return (text: string | null): T | Invalid =>
-    values.includes(text as T) ? (text as T) : new Invalid(problem(text ?? ''));
-}
-
-const isSecretKey = (text: string): boolean => Buffer.from(text, 'base64').length === 32;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
