@@ -407,8 +407,9 @@ const SETTING_OF: { readonly [K in keyof Config]: Setting<K> } = {
 export const SETTINGS: readonly Setting[] = Object.values(SETTING_OF);
 
 /**
- * Reads the environment once. Collects every problem before failing so an operator fixes
- * them all in one go. Nothing here runs at import time.
+ * Reads the environment once, through every setting's record. Collects every problem before
+ * failing so an operator fixes them all in one go. The environment is read here only, never at
+ * import time.
  */
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const problems: string[] = [];
