@@ -9,8 +9,6 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
 };
 
 function bodyOf(error: HooklaneError) {
@@ -106,16 +104,6 @@ export function installErrorHandler(app: FastifyInstance): void {
       }
       const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
       if (mapped) return send(reply, new HooklaneError(mapped));
-      // JSON syntax errors and secure-json-parse's prototype-poisoning refusals.
-      if (
-        error instanceof SyntaxError ||
-        (error.statusCode === 400 && /proto|constructor|JSON/i.test(error.message))
-      ) {
-        return send(
-          reply,
-          new HooklaneError('invalid_json', `The request body is not acceptable JSON: ${error.message}`),
-        );
-      }
       if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
         return send(reply, new HooklaneError('validation_failed', error.message));
       }

@@ -156,7 +156,7 @@ describe('hostile bodies and URLs are refused with a 4xx naming the place; nothi
     const refused = await api('POST', '/events', deep);
     assertError(refused, 400, 'validation_failed');
     assert.match(refused.body.error.message, /deeper than 64 levels/);
-    assert.match(refused.body.error.details[0].path, /^body\/attributes(\/a)+$/);
+    assert.equal(refused.body.error.details[0].path, 'body');
     // Arrays count as levels too, in every body.
     const arrays = await api(
       'POST',
