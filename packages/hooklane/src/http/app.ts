@@ -117,20 +117,21 @@ function baseApp(deps: { config: RouteDeps['config']; logger: Logger }): Fastify
   app.removeContentTypeParser('text/plain');
   installJsonBody(app);
 
+  const refuseBody = async (request: FastifyRequest) => {
+    if (hasBody(request)) throw new HooklaneError('unexpected_body');
+  };
   app.addHook('onRoute', (route) => {
-    if (route.method === 'HEAD' || route.url.startsWith('/docs')) return;
-    route.schema ??= {};
-    // Unknown query parameters are refused, not ignored: routes without a query schema get an empty strict one.
-    route.schema.querystring ??= NoQuery;
+    if (route.method === 'HEAD') return;
     // A body sent where none is read would be ignored without a word: refused instead.
-    if (route.schema.body === undefined) {
-      const refuseBody = async (request: FastifyRequest) => {
-        if (hasBody(request)) throw new HooklaneError('unexpected_body');
-      };
+    if (route.schema?.body === undefined) {
       const own = route.preValidation;
       route.preValidation =
         own === undefined ? [refuseBody] : [refuseBody, ...(Array.isArray(own) ? own : [own])];
     }
+    if (route.url.startsWith('/docs')) return;
+    route.schema ??= {};
+    // Unknown query parameters are refused, not ignored: routes without a query schema get an empty strict one.
+    route.schema.querystring ??= NoQuery;
   });
   app.addSchema(ErrorBody);
   installErrorHandler(app);
