@@ -52,50 +52,47 @@ function pointerOf(frame: Frame | undefined, key?: string | number): string {
  * cannot hold what it refuses.
  */
 export function bodyProblem(root: unknown, checkText = true): BodyProblem | undefined {
-  if (typeof root === 'string') {
-    const problem = checkText ? textProblem(root) : undefined;
-    return problem === undefined ? undefined : { path: '', message: problem };
-  }
-  if (typeof root === 'number' && !Number.isFinite(root))
-    return { path: '', message: 'is too large a number' };
+  const atRoot = leafProblem(root, checkText);
+  if (atRoot !== undefined) return { path: '', message: atRoot };
   if (root === null || typeof root !== 'object') return undefined;
   // Breadth first, so the problem reported is the shallowest, and the first in the text among
-  // equally deep ones. Strings and numbers are checked where they are met; only objects and
-  // arrays are queued.
+  // equally deep ones. Only objects and arrays are queued; the rest is checked where it is met.
   const queue: Frame[] = [{ value: root, parent: undefined, key: '' }];
-  const check = (frame: Frame, key: string | number, item: unknown): BodyProblem | undefined => {
-    if (typeof item === 'string') {
-      const problem = checkText ? textProblem(item) : undefined;
-      return problem === undefined ? undefined : { path: pointerOf(frame, key), message: problem };
-    }
-    if (typeof item === 'number') {
-      return Number.isFinite(item)
-        ? undefined
-        : { path: pointerOf(frame, key), message: 'is too large a number' };
-    }
-    if (item !== null && typeof item === 'object') {
-      queue.push({ value: item, parent: frame, key });
-    }
-    return undefined;
-  };
   for (let next = 0; next < queue.length; next++) {
     const frame = queue[next] as Frame;
-    const { value } = frame;
+    const value = frame.value as Record<string, unknown>;
     if (Array.isArray(value)) {
       for (let index = 0; index < value.length; index++) {
-        const problem = check(frame, index, value[index]);
-        if (problem !== undefined) return problem;
+        const item: unknown = value[index];
+        if (item !== null && typeof item === 'object') {
+          queue.push({ value: item, parent: frame, key: index });
+          continue;
+        }
+        const problem = leafProblem(item, checkText);
+        if (problem !== undefined) return { path: pointerOf(frame, index), message: problem };
       }
       continue;
     }
-    for (const [key, item] of Object.entries(value)) {
+    for (const key in value) {
       const keyProblem = checkText ? textProblem(key) : undefined;
-      if (keyProblem !== undefined)
+      if (keyProblem !== undefined) {
         return { path: pointerOf(frame, key), message: `has a key that ${keyProblem}` };
-      const problem = check(frame, key, item);
-      if (problem !== undefined) return problem;
+      }
+      const item = value[key];
+      if (item !== null && typeof item === 'object') {
+        queue.push({ value: item, parent: frame, key });
+        continue;
+      }
+      const problem = leafProblem(item, checkText);
+      if (problem !== undefined) return { path: pointerOf(frame, key), message: problem };
     }
   }
+  return undefined;
+}
+
+function leafProblem(value: unknown, checkText: boolean): string | undefined {
+  if (typeof value === 'string') return checkText ? textProblem(value) : undefined;
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'is too large a number';
   return undefined;
 }
 
