@@ -182,6 +182,17 @@ describe('hostile bodies and URLs are refused with a 4xx naming the place; nothi
       'validation_failed',
     );
     await assertNoEvents(['deep-65']);
+    // Brackets inside strings are text, escaped quotes and backslashes included.
+    const brackets = `${'['.repeat(100)}"\\${'{'.repeat(100)}\\"[`;
+    const inStrings = await api('POST', '/events', {
+      id: 'deep-text',
+      name: 'deep',
+      user_id: 'u1',
+      attributes: { [brackets]: brackets, list: [brackets, '\\', '"'] },
+    });
+    assert.equal(inStrings.status, 202, JSON.stringify(inStrings.body));
+    const [stored] = await server.hooklane.store.getEvents(acc, ['deep-text']);
+    assert.equal(JSON.parse(stored?.body ?? '{}').attributes[brackets], brackets);
 
     assert.equal((await server.api('GET', '/healthz', { key: null })).status, 200);
     assert.equal((await api('POST', '/events', flowEvent({ id: 'deep-after' }))).status, 202);
