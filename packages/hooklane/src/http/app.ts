@@ -58,20 +58,20 @@ function validatorCompiler(): FastifySchemaCompiler<unknown> {
 function refuseUnacceptableText(request: FastifyRequest): void {
   const refuse = (where: 'params' | 'querystring', name: string, problem: string) => {
     const what = where === 'params' ? 'Path parameter' : 'Query parameter';
-    throw new HooklaneError('validation_failed', `${what} "${name}" ${problem}.`, [
+    throw new HooklaneError('validation_failed', `${what} "${name}": ${problem}.`, [
       { path: `${where}/${name}`, message: problem },
     ]);
   };
   for (const [name, value] of Object.entries((request.params ?? {}) as Record<string, unknown>)) {
     const problem = typeof value === 'string' ? textProblem(value) : undefined;
-    if (problem !== undefined) refuse('params', name, problem);
+    if (problem !== undefined) refuse('params', name, `the value ${problem}`);
   }
   for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
     const nameProblem = textProblem(name);
-    if (nameProblem !== undefined) refuse('querystring', name, `has a name that ${nameProblem}`);
+    if (nameProblem !== undefined) refuse('querystring', name, `the name ${nameProblem}`);
     for (const item of Array.isArray(value) ? value : [value]) {
       const problem = typeof item === 'string' ? textProblem(item) : undefined;
-      if (problem !== undefined) refuse('querystring', name, problem);
+      if (problem !== undefined) refuse('querystring', name, `the value ${problem}`);
     }
   }
 }

@@ -76,7 +76,7 @@ export function bodyProblem(root: unknown, checkText = true): BodyProblem | unde
     for (const key in value) {
       const keyProblem = checkText ? textProblem(key) : undefined;
       if (keyProblem !== undefined) {
-        return { path: pointerOf(frame, key), message: `has a key that ${keyProblem}` };
+        return { path: pointerOf(frame, key), message: `its key ${keyProblem}` };
       }
       const item = value[key];
       if (item !== null && typeof item === 'object') {
@@ -108,7 +108,7 @@ function endOfString(text: string, start: number): number {
 
 /**
  * Whether JSON text opens more than `limit` objects and arrays inside one another, read before
- * parsing: JSON.parse takes a third of a second over a megabyte of `[`, and the scan stops at
+ * parsing: JSON.parse spends hundreds of milliseconds on a megabyte of `[`; the scan stops at
  * the first level too many. Brackets inside strings do not count; on text that is not JSON the
  * answer does not matter, as parsing refuses it.
  */
@@ -143,9 +143,7 @@ export function parseJsonBody(bytes: Uint8Array): unknown {
   }
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
     const message = `nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`;
-    throw new HooklaneError('validation_failed', `Invalid body: body ${message}.`, [
-      { path: 'body', message },
-    ]);
+    throw new HooklaneError('validation_failed', `The request body ${message}.`, [{ path: 'body', message }]);
   }
   let value: unknown;
   try {
