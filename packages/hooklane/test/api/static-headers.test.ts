@@ -443,7 +443,8 @@ describe('headers a webhook cannot send are refused', () => {
   test('names and values that are not valid HTTP, and a name given twice', async () => {
     await refused({ 'bad name': 'x' }, 'bad name');
     await refused({ 'x-line': 'a\r\nx-injected: 1' }, '"x-line"');
-    await refused({ 'x-nul': 'a\u0000b' }, '"x-nul"');
+    // NUL is refused by the body parser, before the header policy, at the header's JSON path.
+    await refused({ 'x-nul': 'a\u0000b' }, 'body/headers/x-nul');
     await refused({ 'X-Team': 'a', 'x-team': 'b' }, 'x-team');
   });
 
