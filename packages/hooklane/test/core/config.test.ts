@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, SETTINGS } from '../../src/config.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '../../src/core/retry-policy.ts';
 import { INGEST_COMMIT_GAP_MS } from '../../src/store/sqlite/sqlite-store.ts';
 
-test('defaults follow SPEC §5 and §7', () => {
+test('defaults are the documented ones', () => {
   const config = loadConfig({}, '/srv');
   assert.equal(config.host, '127.0.0.1');
   assert.equal(config.port, 8080);
