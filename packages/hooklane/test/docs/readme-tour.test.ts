@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { markedShellBlocks, REPO_ROOT, readRepoFile } from './markdown.ts';
+
+/**
+ * The README's tour, run as a reader runs it: its `<!-- tour -->` blocks pasted in order into
+ * one bash shell at the repository root. The test changes no word of them; it only sets, before
+ * them, the variables the tour itself reads (PORT and RECEIVER_PORT, free ports here) and the
+ * data dir, and it stops at the first failing command (`set -e`), as a reader would.
+ */
+
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Whether any process of the group `pgid` is still alive. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Ends every process the shell started (the server and the receiver run in its group). */
+async function stopGroup(child: ChildProcess): Promise<void> {
+  const pgid = child.pid;
+  if (pgid === undefined || !groupAlive(pgid)) return;
+  process.kill(-pgid, 'SIGTERM');
+  const deadline = Date.now() + 15_000;
+  while (groupAlive(pgid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+test('the README tour works when pasted in order into one shell', async () => {
+  const blocks = markedShellBlocks(readRepoFile('README.md'), 'tour');
+  assert.ok(blocks.length >= 5, `found ${blocks.length} tour blocks`);
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'hooklane-tour-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const env = {
+    // A fresh user: an empty home, this test's Node first on the PATH, nothing else inherited
+    // (no DATABASE_URL, no HOOKLANE_* of the developer's).
+    PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+    HOME: dataDir,
+    HOOKLANE_CONFIG_DIR: join(dataDir, 'config'),
+    HOOKLANE_DATA_DIR: join(dataDir, 'data'),
+    PORT: String(await freePort()),
+    RECEIVER_PORT: String(await freePort()),
+  };
+  // Its own process group, so that everything it leaves running can be stopped at once.
+  const shell = spawn('bash', ['-s'], { cwd: REPO_ROOT, env, detached: true, stdio: 'pipe' });
+  cleanups.push(() => stopGroup(shell));
+  let out = '';
+  let err = '';
+  const exited = new Promise<number | null>((resolve) => shell.once('exit', (code) => resolve(code)));
+  const failure = () => `the tour failed\nstdout:\n${out}\nstderr:\n${err}`;
+  /** Resolves once `done(stdout)`; rejects when the shell exits first or after `timeoutMs`. */
+  const waitFor = async (what: string, done: (stdout: string) => boolean, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!done(out)) {
+      if (shell.exitCode !== null) assert.fail(`the shell exited (${shell.exitCode}) early; ${failure()}`);
+      if (Date.now() > deadline) assert.fail(`no ${what} within ${timeoutMs} ms; ${failure()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  shell.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+  });
+  shell.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  // One block at a time, each after the one before has finished, as a reader pastes them; after
+  // the seed events, the reader looks at the receiver's lines before going on.
+  shell.stdin.write('set -euo pipefail\n');
+  for (const [index, block] of blocks.entries()) {
+    shell.stdin.write(`${block}\necho "TOUR-BLOCK ${index} DONE"\n`);
+    const marker = `TOUR-BLOCK ${index} DONE\n`;
+    await waitFor(`end of block ${index + 1}`, (stdout) => stdout.includes(marker), 60_000);
+    if (block.includes('appcues-examples.json')) {
+      await waitFor('3 verified deliveries', (stdout) => stdout.match(/^verified /gm)?.length === 3, 30_000);
+    }
+  }
+  shell.stdin.end('echo "TOUR-STATE $HL $ACC $KEY"\n');
+  assert.equal(await exited, 0, failure());
+
+  // The receiver verified each of the three matching seed events' signatures, and refused none.
+  const verified = [...out.matchAll(/^verified (dlv_\w+) (\S+)$/gm)];
+  assert.deepEqual(verified.map((line) => line[2]).sort(), [
+    'appcues:flow_completed',
+    'appcues:nps_score',
+    'appcues:nps_score',
+  ]);
+  assert.equal(new Set(verified.map((line) => line[1])).size, 3);
+  assert.doesNotMatch(out, /^refused:/m);
+
+  // What the API says afterwards: three deliveries succeeded, and the one sent after the
+  // receiver stopped is pending with its failed attempt logged and its next one scheduled.
+  const [, url, account, key] = /^TOUR-STATE (\S+) (\S+) (\S+)$/m.exec(out) ?? [];
+  assert.ok(url && account && key, out);
+  const response = await fetch(`${url}/v1/accounts/${account}/deliveries`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
+  const { data } = (await response.json()) as {
+    data: { id: string; status: string; attempt_count: number; next_attempt_at: string | null }[];
+  };
+  assert.equal(data.length, 4);
+  const [last, ...earlier] = data;
+  assert.deepEqual(
+    earlier.map((delivery) => delivery.status),
+    ['succeeded', 'succeeded', 'succeeded'],
+  );
+  assert.deepEqual(
+    earlier.map((delivery) => delivery.id).sort(),
+    verified.map((line) => line[1]).sort(),
+  );
+  assert.equal(last?.status, 'pending');
+  assert.ok((last?.attempt_count ?? 0) >= 1 && last?.next_attempt_at, JSON.stringify(last));
+});
