@@ -52,6 +52,18 @@ export const KeyResponse = Type.Object({
   key: Type.Optional(Type.String({ description: 'The key itself: only in the create response' })),
 });
 
+export const MeResponse = Type.Object({
+  key_id: Type.String({
+    description: 'The calling key\'s id ("root" for a root key set by HOOKLANE_ROOT_KEY)',
+  }),
+  role: Type.Union([Type.Literal('root'), ...ROLES.map((role) => Type.Literal(role))]),
+  account_id: Nullable(Type.String({ description: "The key's account; null for the root key" })),
+  name: Nullable(Type.String({ description: "The key's label, if it has one" })),
+});
+export const RootKeyResponse = Type.Object({
+  key: Type.String({ description: 'The new root key: shown this once' }),
+});
+
 const EventNames = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
   minItems: 1,
   maxItems: 100,

@@ -38,6 +38,11 @@ export interface Store {
   insertApiKey(key: ApiKey, hash: string): Promise<void>;
   /** Stores a generated root key unless the store already has one: the first process wins. */
   insertRootKeyIfNone(key: ApiKey, hash: string): Promise<boolean>;
+  /**
+   * Makes `key` the store's root key: the one stored before (a store keeps one) stops
+   * working at once, in every process.
+   */
+  replaceRootKey(key: ApiKey, hash: string): Promise<void>;
   findApiKeyByHash(hash: string): Promise<ApiKey | null>;
   listApiKeys(accountId: string): Promise<ApiKey[]>;
   revokeApiKey(accountId: string, id: string, now: number): Promise<boolean>;

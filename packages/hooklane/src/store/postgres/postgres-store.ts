@@ -335,6 +335,26 @@ export class PostgresStore implements Store {
     return (rowCount ?? 0) > 0;
   }
 
+  async replaceRootKey(key: ApiKey, hash: string): Promise<void> {
+    // An UPDATE, so that the api_keys trigger tells every process to forget the old key.
+    await this.#changingConfig(() =>
+      this.#transaction(async (client) => {
+        const { rowCount } = await client.query(
+          `UPDATE api_keys SET id = $1, name = $2, prefix = $3, hash = $4, created_at = $5, revoked_at = NULL
+           WHERE role = 'root'`,
+          [key.id, key.name, key.prefix, hash, key.createdAt],
+        );
+        if ((rowCount ?? 0) === 0) {
+          await client.query(
+            `INSERT INTO api_keys (id, account_id, role, name, prefix, hash, created_at)
+             VALUES ($1, NULL, 'root', $2, $3, $4, $5)`,
+            [key.id, key.name, key.prefix, hash, key.createdAt],
+          );
+        }
+      }),
+    );
+  }
+
   async findApiKeyByHash(hash: string): Promise<ApiKey | null> {
     this.#expireKept();
     const kept = this.#keysByHash.get(hash);

@@ -190,6 +190,21 @@ export class SqliteStore implements Store {
     return result.changes > 0;
   }
 
+  async replaceRootKey(key: ApiKey, hash: string): Promise<void> {
+    this.#transaction(() => {
+      const replaced = this.#sql(
+        `UPDATE api_keys SET id = ?, name = ?, prefix = ?, hash = ?, created_at = ?, revoked_at = NULL
+         WHERE role = 'root'`,
+      ).run(key.id, key.name, key.prefix, hash, key.createdAt);
+      if (replaced.changes === 0) {
+        this.#sql(
+          `INSERT INTO api_keys (id, account_id, role, name, prefix, hash, created_at)
+           VALUES (?, NULL, 'root', ?, ?, ?, ?)`,
+        ).run(key.id, key.name, key.prefix, hash, key.createdAt);
+      }
+    });
+  }
+
   async findApiKeyByHash(hash: string): Promise<ApiKey | null> {
     const row = this.#sql('SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL').get(hash);
     return row ? toApiKey(row) : null;
