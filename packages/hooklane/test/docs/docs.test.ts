@@ -28,7 +28,8 @@ test('every relative link in README.md and docs/ points to a file that exists (a
       if (!existsSync(join(REPO_ROOT, resolved))) {
         broken.push(`${file}: ${target} (no ${resolved})`);
       } else if (anchor !== undefined && resolved.endsWith('.md')) {
-        if (!headingAnchors(readRepoFile(resolved)).has(anchor)) broken.push(`${file}: ${target} (no heading)`);
+        if (!headingAnchors(readRepoFile(resolved)).has(anchor))
+          broken.push(`${file}: ${target} (no heading)`);
       }
     }
   }
@@ -46,7 +47,11 @@ test('docs/api.md lists every code of the error catalogue with its status', () =
 test('no user document names the internal notes it came from', () => {
   for (const file of documentationFiles()) {
     const text = readRepoFile(file);
-    for (const phrase of [/SPEC\s*§/, /the PostgreSQL issue/i, /\b(second|fourth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth) machine\b/i]) {
+    for (const phrase of [
+      /SPEC\s*§/,
+      /the PostgreSQL issue/i,
+      /\b(second|fourth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth) machine\b/i,
+    ]) {
       assert.doesNotMatch(text, phrase, `${file} mentions ${phrase}`);
     }
   }
