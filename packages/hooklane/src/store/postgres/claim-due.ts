@@ -4,7 +4,7 @@ import type { ClaimRequest } from '../store.ts';
 
 /**
  * The PostgreSQL queue claim, run by any number of workers at once: one call of the
- * `hooklane_claim_due` function (migrations 0002 and 0003 hold it and explain the query),
+ * `hooklane_claim_due` function (`functions/claim-due*.sql` hold it and explain the query),
  * which takes the claim lock, leases up to `$4` due deliveries (at most `$3` in flight per
  * webhook across all processes) until `$2`, and returns them with what sending needs: each
  * one's event (`event_*`; batched deliveries load theirs apart) and, on the first row of each
@@ -18,7 +18,7 @@ export function claimParams(request: ClaimRequest): [number, number, number, num
 }
 
 /**
- * Finished attempts, in one statement: `hooklane_record_attempts` (migration 0004) inserts the
+ * Finished attempts, in one statement: `hooklane_record_attempts` (functions/record-attempts.sql) inserts the
  * attempts, settles their deliveries (which ends their leases) and marks healthy the webhooks
  * whose last attempt succeeded. The webhook may have been deleted or disabled while the
  * attempt was in flight: a cancelled delivery stays cancelled, and a disabled (or deleted)
