@@ -56,3 +56,15 @@ test('no user document names the internal notes it came from', () => {
     }
   }
 });
+
+test('docs/decisions/README.md lists every decision record', () => {
+  const index = readRepoFile('docs/decisions/README.md');
+  const records = documentationFiles().filter(
+    (file) => file.startsWith('docs/decisions/') && file !== 'docs/decisions/README.md',
+  );
+  assert.ok(records.length >= 4, records.join(', '));
+  for (const record of records) {
+    const name = record.slice('docs/decisions/'.length);
+    assert.ok(linkTargets(index).includes(name), `docs/decisions/README.md does not link ${name}`);
+  }
+});
