@@ -10,8 +10,8 @@ import { markedShellBlocks, REPO_ROOT, readRepoFile } from './markdown.ts';
 /**
  * The README's tour, run as a reader runs it: its `<!-- tour -->` blocks pasted in order into
  * one bash shell at the repository root. The test changes no word of them; it only sets, before
- * them, the variables the tour itself reads (PORT and RECEIVER_PORT, free ports here) and the
- * data dir, and it stops at the first failing command (`set -e`), as a reader would.
+ * them, the variables the tour itself reads (PORT and RECEIVER_PORT, free ports here), the data
+ * dir and the retry schedule's later steps, and it stops at the first failing command (`set -e`).
  */
 
 /** A port nothing listens on right now. */
@@ -64,6 +64,9 @@ test('the README tour works when pasted in order into one shell', async () => {
     HOOKLANE_DATA_DIR: join(dataDir, 'data'),
     PORT: String(await freePort()),
     RECEIVER_PORT: String(await freePort()),
+    // The tour's first retry comes 5 s after the failed attempt, as by default; the later ones
+    // too, so that a machine too loaded to restart the receiver in time retries again in seconds.
+    HOOKLANE_RETRY_SCHEDULE: '5s,5s,5s,5s,5s,5s,5s',
   };
   // Its own process group, so that everything it leaves running can be stopped at once.
   const shell = spawn('bash', ['-s'], { cwd: REPO_ROOT, env, detached: true, stdio: 'pipe' });
