@@ -61,3 +61,9 @@ export function installAuth(app: FastifyInstance, authenticate: Authenticate, st
     }
   });
 }
+
+/** The role of the key that called a route with access above `public` (auth has run). */
+export function roleOf(request: FastifyRequest): Role {
+  if (!request.principal) throw new HooklaneError('unauthorized');
+  return request.principal.role;
+}

@@ -78,7 +78,11 @@ const Filters = Type.Object(
   { additionalProperties: false },
 );
 const Format = Type.Union(PAYLOAD_FORMATS.map((format) => Type.Literal(format)));
-const Headers = Type.Record(Type.String(), Type.String({ maxLength: 4096 }), { maxProperties: 20 });
+const Headers = Type.Record(Type.String(), Type.String({ maxLength: 4096 }), {
+  maxProperties: 20,
+  description:
+    "Static headers sent with every attempt. Refused (400 naming the header): Hooklane's own (content-type, user-agent, webhook-*, x-apc-*), hop-by-hop headers (connection, keep-alive, proxy-connection, te, trailer, transfer-encoding, upgrade), expect, host, content-length, and invalid names or values.",
+});
 const BatchWindow = Type.Integer({
   minimum: 0,
   maximum: 10_000,
@@ -122,7 +126,9 @@ export const WebhookResponse = Type.Object({
   filters: Type.Object({ content_ids: Nullable(Type.Array(Type.String())) }),
   format: Type.String(),
   batch_window_ms: Type.Integer(),
-  headers: Type.Record(Type.String(), Type.String()),
+  headers: Type.Record(Type.String(), Type.String(), {
+    description: 'Values are encrypted at rest; shown to admin keys and root, "[hidden]" to others.',
+  }),
   enabled: Type.Boolean(),
   disabled_reason: Nullable(Type.String()),
   signed: Type.Boolean(),

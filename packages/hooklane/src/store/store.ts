@@ -63,6 +63,13 @@ export interface Store {
   listSecrets(webhookId: string, now: number): Promise<StoredSecret[]>;
   /** Re-encrypts stored secrets: `reseal` returns the new sealed form, or null to leave one as is. */
   resealSecrets(reseal: (sealed: string) => string | null): Promise<number>;
+  /**
+   * Rewrites webhooks' static headers as stored (their values are sealed like secrets):
+   * `reseal` returns the new headers, or null to leave a webhook's as they are.
+   */
+  resealWebhookHeaders(
+    reseal: (headers: Readonly<Record<string, string>>) => Record<string, string> | null,
+  ): Promise<number>;
   /** Adds a new newest secret; the others stay valid until `graceUntil`. A null secret removes signing. */
   replaceSecret(
     webhookId: string,

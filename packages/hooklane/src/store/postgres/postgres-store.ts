@@ -514,6 +514,26 @@ export class PostgresStore implements Store {
     });
   }
 
+  async resealWebhookHeaders(
+    reseal: (headers: Readonly<Record<string, string>>) => Record<string, string> | null,
+  ): Promise<number> {
+    return this.#changingConfig(async () => {
+      // No row locks: a webhook whose headers changed meanwhile (written sealed) is left as it is.
+      const { rows } = await this.#query("SELECT id, headers FROM webhooks WHERE headers <> '{}'");
+      let count = 0;
+      for (const row of rows) {
+        const next = reseal(JSON.parse(String(row.headers)) as Record<string, string>);
+        if (next === null) continue;
+        const { rowCount } = await this.#query(
+          'UPDATE webhooks SET headers = $1 WHERE id = $2 AND headers = $3',
+          [JSON.stringify(next), row.id, row.headers],
+        );
+        count += rowCount ?? 0;
+      }
+      return count;
+    });
+  }
+
   async replaceSecret(
     webhookId: string,
     secret: StoredSecret | null,

@@ -331,6 +331,22 @@ export class SqliteStore implements Store {
     });
   }
 
+  async resealWebhookHeaders(
+    reseal: (headers: Readonly<Record<string, string>>) => Record<string, string> | null,
+  ): Promise<number> {
+    this.#sendable.clear();
+    return this.#transaction(() => {
+      let count = 0;
+      for (const row of this.#sql("SELECT id, headers FROM webhooks WHERE headers <> '{}'").all()) {
+        const next = reseal(JSON.parse(String(row.headers)) as Record<string, string>);
+        if (next === null) continue;
+        this.#sql('UPDATE webhooks SET headers = ? WHERE id = ?').run(JSON.stringify(next), String(row.id));
+        count++;
+      }
+      return count;
+    });
+  }
+
   async replaceSecret(
     webhookId: string,
     secret: StoredSecret | null,
