@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { test } from 'node:test';
 import { ERROR_CATALOGUE } from '../../src/core/errors.ts';
@@ -67,4 +67,22 @@ test('docs/decisions/README.md lists every decision record', () => {
     const name = record.slice('docs/decisions/'.length);
     assert.ok(linkTargets(index).includes(name), `docs/decisions/README.md does not link ${name}`);
   }
+});
+
+test('every docs/*.md that the code names exists', () => {
+  const missing: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(join(REPO_ROOT, dir), { withFileTypes: true })) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && entry.name !== 'dist' && entry.name !== 'results') walk(path);
+      } else if (/\.(ts|js|json|sql)$/.test(entry.name)) {
+        for (const [doc] of readRepoFile(path).matchAll(/\bdocs\/[\w./-]+\.md\b/g)) {
+          if (!existsSync(join(REPO_ROOT, doc))) missing.push(`${path} names ${doc}`);
+        }
+      }
+    }
+  };
+  walk('packages');
+  assert.deepEqual(missing, []);
 });
