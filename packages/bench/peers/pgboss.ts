@@ -10,7 +10,7 @@ import { createPoster, type DeliveryJob, exitOnSignal, peerConfig, startIngest }
  * backoff from 5 s, as Hooklane's 8 attempts.
  */
 const config = peerConfig();
-// Chosen by a sweep on the bench machine (docs/benchmarks.md): bigger batches beat 32 × 2 clearly.
+// Chosen by a sweep on the bench machine (docs/performance.md): bigger batches beat 32 × 2 clearly.
 const batchSize = Number(process.env.PGBOSS_BATCH_SIZE ?? 100);
 const localConcurrency = Number(process.env.PGBOSS_LOCAL_CONCURRENCY ?? 2);
 
