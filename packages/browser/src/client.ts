@@ -102,6 +102,8 @@ interface State {
   a: number;
   /** Wall-clock time before which nobody sends (backoff or `Retry-After`). */
   r: number;
+  /** The wait that set `r`: a clock set back must not stretch it. */
+  d: number;
 }
 
 export interface Client {
@@ -200,7 +202,7 @@ export function createClient(options: Options): Client {
   // This page's id: ages of its own events come from its monotonic clock.
   const page = env.uuid();
   const inFlight = new Set<string>();
-  let memory: State = { q: [], a: 0, r: 0 };
+  let memory: State = { q: [], a: 0, r: 0, d: 0 };
   let timer: unknown;
   let timerAt = 0;
   let running: Promise<void> | undefined;
@@ -242,7 +244,7 @@ export function createClient(options: Options): Client {
       const state = raw ? (JSON.parse(raw) as State) : undefined;
       if (state && Array.isArray(state.q)) return state;
     } catch {}
-    return { q: [], a: 0, r: 0 };
+    return { q: [], a: 0, r: 0, d: 0 };
   };
   const save = (state: State): void => {
     if (state.q.length > maxQueue) state.q.splice(0, state.q.length - maxQueue);
@@ -317,6 +319,7 @@ export function createClient(options: Options): Client {
     if (result === 'retry') {
       const delay = backoff(state.a++, response?.headers.get('retry-after'));
       state.r = env.now() + delay;
+      state.d = delay;
       save(state);
       schedule(delay);
       return false;
@@ -340,6 +343,11 @@ export function createClient(options: Options): Client {
   const drain = async (closing: boolean): Promise<void> => {
     for (;;) {
       const state = load();
+      // A wait longer than the one asked for means the clock was set back: wait it from now.
+      if (state.r - env.now() > state.d) {
+        state.r = env.now() + state.d;
+        save(state);
+      }
       const wait = state.r - env.now();
       if (wait > 0) return schedule(wait);
       const ready = state.q.filter((queued) => !inFlight.has(queued.e.id));

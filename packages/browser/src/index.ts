@@ -23,6 +23,7 @@ export {
   type Env,
   type Options,
   type OutgoingEvent,
+  type RequestOptions,
   type ResponseLike,
   type StorageLike,
 } from './client.ts';
