@@ -290,7 +290,7 @@ export function createClient(options: Options): Client {
   const backoff = (attempt: number, header: string | null | undefined): number => {
     const asked = retryAfter(header, env.now());
     if (asked !== undefined) return Math.max(asked, 1000);
-    return Math.min(maxRetryDelay, 1000 * 2 ** attempt) * (0.5 + env.random() / 2);
+    return Math.round(Math.min(maxRetryDelay, 1000 * 2 ** attempt) * (0.5 + env.random() / 2));
   };
 
   const post = async (path: string, body: string): Promise<ResponseLike | undefined> => {
