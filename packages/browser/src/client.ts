@@ -160,6 +160,7 @@ function uuidFromRandomBytes(crypto: Crypto): string {
 }
 
 const bytes = (text: string): number => new TextEncoder().encode(text).length;
+const copy = <T>(value: T): T => (value === undefined ? value : JSON.parse(JSON.stringify(value)));
 
 /**
  * The outcome of an answer: sent, refused for good (drop, never retry), or worth retrying
@@ -409,7 +410,7 @@ export function createClient(options: Options): Client {
 
   return {
     identify(id, traits) {
-      profile = { ...profile, u: String(id), t: traits };
+      profile = { ...profile, u: String(id), t: copy(traits) };
       saveProfile();
     },
     group(id) {
@@ -419,9 +420,19 @@ export function createClient(options: Options): Client {
     track(name, attributes = {}) {
       const context: Record<string, unknown> = { url: env.href() };
       if (profile.t) context.traits = profile.t;
+      // A copy: what is queued is the attributes as they were now, and a value JSON cannot
+      // hold throws here, to the caller, instead of blocking the queue.
+      const copied = copy(attributes);
       const state = load();
       state.q.push({
-        e: { id: env.uuid(), name, user_id: userId(), group_id: profile.g ?? null, attributes, context },
+        e: {
+          id: env.uuid(),
+          name: String(name),
+          user_id: userId(),
+          group_id: profile.g ?? null,
+          attributes: copied,
+          context,
+        },
         t: env.now(),
         m: env.monotonic(),
         p: page,

@@ -66,3 +66,29 @@ describe('trigger', () => {
     assert.equal(world.requests.length, 4);
   });
 });
+
+describe('what track and identify accept', () => {
+  for (const storage of ['localStorage', 'memory only'] as const) {
+    it(`queues a copy of the attributes, and refuses what JSON cannot hold without blocking the queue (${storage})`, async () => {
+      const world = new World();
+      const page = world.open(storage === 'memory only' ? { env: { storage: undefined } } : {});
+      const attributes: Record<string, unknown> = { step: 1 };
+      page.client.track('a', attributes);
+      attributes.step = 2; // changed after track: not what was tracked
+      const circular: Record<string, unknown> = {};
+      circular.self = circular;
+      assert.throws(() => page.client.track('bad', circular), TypeError);
+      assert.throws(() => page.client.identify('u1', circular), TypeError);
+      page.client.track('b');
+      await page.client.flush();
+      assert.deepEqual(
+        world.sentEvents().map((event) => [event.name, event.attributes, event.user_id]),
+        [
+          ['a', { step: 1 }, world.sentEvents()[0].user_id],
+          ['b', {}, world.sentEvents()[0].user_id],
+        ],
+      );
+      assert.match(world.sentEvents()[0].user_id, /^anon:/);
+    });
+  }
+});
