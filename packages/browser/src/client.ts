@@ -355,13 +355,15 @@ export function createClient(options: Options): Client {
       if (!ready.length) break;
       if (!lock()) return schedule(flushInterval);
       // Batches of at most batchSize events whose body fits a keepalive request; an event
-      // bigger than that alone goes alone, without keepalive.
+      // bigger than that alone goes alone, without keepalive. Only the first is needed unless
+      // the page is closing.
       const batches: [Queued[], string][] = [];
       let batch: Queued[] = [];
       let parts: string[] = [];
       let size = 0;
       const close = () => batches.push([batch, `{"events":[${parts.join(',')}]}`]);
       for (const queued of ready) {
+        if (batches.length && !closing) break;
         // The age, not a timestamp: the server dates the event by its own clock.
         const age = queued.p === page ? env.monotonic() - queued.m : env.now() - queued.t;
         const part = JSON.stringify({ ...queued.e, age_ms: Math.max(0, Math.round(age)) });
@@ -376,7 +378,7 @@ export function createClient(options: Options): Client {
         parts.push(part);
         size += length;
       }
-      close();
+      if (closing || !batches.length) close();
       if (closing) {
         let budget = KEEPALIVE_LIMIT;
         for (const [events, body] of batches) {
