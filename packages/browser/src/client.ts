@@ -104,6 +104,8 @@ interface State {
   r: number;
   /** The wait that set `r`: a clock set back must not stretch it. */
   d: number;
+  /** The last attempt got no answer: coming back online ends the wait. */
+  o?: boolean;
 }
 
 export interface Client {
@@ -321,6 +323,7 @@ export function createClient(options: Options): Client {
       const delay = backoff(state.a++, response?.headers.get('retry-after'));
       state.r = env.now() + delay;
       state.d = delay;
+      state.o = !response;
       save(state);
       schedule(delay);
       return false;
@@ -404,6 +407,14 @@ export function createClient(options: Options): Client {
 
   const leaving = () => void drain(true);
   env.window?.addEventListener('pagehide', leaving);
+  env.window?.addEventListener('online', () => {
+    const state = load();
+    if (state.o) {
+      state.r = 0;
+      save(state);
+      void flush();
+    }
+  });
   env.document?.addEventListener('visibilitychange', () => {
     if (env.document?.visibilityState === 'hidden') leaving();
   });

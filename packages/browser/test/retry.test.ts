@@ -106,6 +106,33 @@ describe('retries', () => {
     });
   }
 
+  it('sends at once when the browser comes back online after failing for want of a network', async () => {
+    const world = new World();
+    const page = world.open();
+    world.answers.push('network', 'network', 'network', 'network', 'network', 'network');
+    page.client.track('a');
+    await world.advance(5000);
+    await world.advance(20_000); // the waits have grown to 16 s
+    const failed = world.requests.length;
+    page.window.dispatchEvent(new Event('online'));
+    await world.advance(0);
+    assert.equal(world.requests.length, failed + 1);
+    assert.equal(world.requests.at(-1)!.at, 25_000);
+  });
+
+  it('still waits out a Retry-After when the browser comes back online', async () => {
+    const world = new World();
+    const page = world.open();
+    world.answers.push({ status: 429, retryAfter: '60' });
+    page.client.track('a');
+    await world.advance(5000);
+    page.window.dispatchEvent(new Event('online'));
+    await world.advance(59_000);
+    assert.equal(world.requests.length, 1);
+    await world.advance(1000);
+    assert.equal(world.requests.length, 2);
+  });
+
   it('classifies answers and reads Retry-After', () => {
     assert.equal(outcome(202), 'sent');
     assert.equal(outcome(0), 'retry');
