@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ConfigError, loadConfig, SETTINGS } from '../../src/config.ts';
-import { INGEST_COMMIT_GAP_MS } from '../../src/store/sqlite/sqlite-store.ts';
+import { INGEST_COMMIT_GAP_MS } from '../../src/store/sqlite/index.ts';
 
 test('defaults follow SPEC §5 and §7', () => {
   const config = loadConfig({}, '/srv');

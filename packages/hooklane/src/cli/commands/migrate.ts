@@ -27,7 +27,7 @@ Examples:
       const { ConfigError, loadConfig } = await import('../../config.ts');
       const { openStore, sqliteFile } = await import('../../main.ts');
       const { migrateSqlite } = await import('../../store/sqlite/migrate.ts');
-      const { openDatabase } = await import('../../store/sqlite/open-database.ts');
+      const { openDatabase } = await import('../../store/sqlite/connection.ts');
 
       let config: ReturnType<typeof loadConfig>;
       try {
