@@ -10,7 +10,7 @@ import type {
   StoredSecret,
   Webhook,
 } from '../core/model.ts';
-import type { AttemptVerdict, NewEvent } from './store.ts';
+import type { NewEvent } from './store.ts';
 
 /** Row → model mapping, shared by both adapters (JSON travels as text, times as integers). */
 type Row = Record<string, unknown>;
@@ -189,13 +189,4 @@ export function toAttempt(row: Row): Attempt {
     error: strOrNull(row.error),
     nextAttemptAt: numOrNull(row.next_attempt_at),
   };
-}
-
-/**
- * The status an attempt's verdict gives its delivery: a retry keeps it pending, a 410 fails it.
- * (The store still keeps a cancelled delivery cancelled, and fails a retry whose webhook is
- * disabled or gone.)
- */
-export function statusAfter(verdict: AttemptVerdict): 'succeeded' | 'pending' | 'failed' {
-  return verdict === 'succeeded' ? 'succeeded' : verdict === 'retry' ? 'pending' : 'failed';
 }

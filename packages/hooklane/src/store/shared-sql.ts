@@ -50,8 +50,10 @@ export const SQL = {
     'INSERT INTO delivery_batch_events (delivery_id, position, account_id, event_id) VALUES ($1, $2, $3, $4)',
   delivery: 'SELECT * FROM deliveries WHERE id = $1',
 
-  /** A failing webhook's streak starts at `$1` unless it has one. */
-  startStreak: 'UPDATE webhooks SET failing_since = $1 WHERE id = $2 AND failing_since IS NULL',
+  /** A failing webhook's streak: since `$1`, unless it has one and `$3` (restart) is false. */
+  continueStreak: 'UPDATE webhooks SET failing_since = $1 WHERE id = $2 AND (failing_since IS NULL OR $3)',
+  /** A webhook whose last attempt succeeded. */
+  endStreak: 'UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL',
   /** Disables `$3` (reason `$1`, at `$2`) if `$4`, or if it has been failing since `$5` or earlier. */
   disableWebhook: `UPDATE webhooks SET enabled = false, disabled_reason = $1, updated_at = $2
     WHERE id = $3 AND enabled AND ($4 OR failing_since <= $5)`,

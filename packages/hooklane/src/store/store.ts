@@ -1,3 +1,4 @@
+import type { AttemptVerdict, JudgedAttempt } from '../core/attempt-outcome.ts';
 import type {
   Account,
   ApiKey,
@@ -192,13 +193,9 @@ export interface ClaimedDelivery {
   readonly events: readonly StoredEvent[];
 }
 
-export type AttemptVerdict = 'succeeded' | 'retry' | 'failed' | 'gone';
+export type { AttemptVerdict };
 
-export interface AttemptRecord {
+/** A finished attempt and its verdict; what it does is decided by core/attempt-outcome.ts. */
+export interface AttemptRecord extends JudgedAttempt {
   readonly attempt: Attempt;
-  readonly verdict: AttemptVerdict;
-  /** For `retry`: when the next attempt is due. */
-  readonly nextAttemptAt: number | null;
-  /** A webhook failing since before this is disabled by this failure. */
-  readonly disableIfFailingSince: number;
 }

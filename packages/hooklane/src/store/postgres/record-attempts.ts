@@ -1,5 +1,5 @@
+import { type AttemptOutcomes, planAttemptOutcomes, WEBHOOK_DISABLED } from '../../core/attempt-outcome.ts';
 import type { StoreParts } from '../assembled-store.ts';
-import { statusAfter } from '../rows.ts';
 import { SQL } from '../shared-sql.ts';
 import type { AttemptRecord, ClaimedDelivery } from '../store.ts';
 import { claimParams, handOut } from './claim.ts';
@@ -72,42 +72,12 @@ export function pgRecordAttempts(
     async recordAttempts(results, next) {
       if (results.length === 0) return next ? claimDue(next) : [];
       countSettled(results.length);
-      const attempts = results.map((r) => r.attempt);
-      // A webhook's streak: the last outcome in this batch decides, as it would one by one.
-      const last = new Map<string, AttemptRecord>();
-      const firstFailure = new Map<string, number>();
-      for (const record of results) {
-        last.set(record.attempt.webhookId, record);
-        if (record.verdict !== 'succeeded') {
-          const known = firstFailure.get(record.attempt.webhookId);
-          firstFailure.set(
-            record.attempt.webhookId,
-            Math.min(known ?? record.attempt.startedAt, record.attempt.startedAt),
-          );
-        }
-      }
-      const values = [
-        attempts.map((a) => a.id),
-        attempts.map((a) => a.deliveryId),
-        attempts.map((a) => a.accountId),
-        attempts.map((a) => a.webhookId),
-        attempts.map((a) => a.number),
-        attempts.map((a) => a.startedAt),
-        attempts.map((a) => a.durationMs),
-        attempts.map((a) => a.url),
-        attempts.map((a) => JSON.stringify(a.requestHeaders)),
-        attempts.map((a) => a.responseStatus),
-        attempts.map((a) => (a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders))),
-        attempts.map((a) => stripNul(a.responseBody)),
-        attempts.map((a) => a.error),
-        attempts.map((a) => a.nextAttemptAt),
-        results.map((r) => statusAfter(r.verdict)),
-        results.map((r) => (r.verdict === 'retry' ? r.nextAttemptAt : null)),
-        attempts.map((a) => a.startedAt + a.durationMs),
-        [...last.values()].filter((r) => r.verdict === 'succeeded').map((r) => r.attempt.webhookId),
+      const failing = [
+        ...new Set(results.filter((r) => r.verdict !== 'succeeded').map((r) => r.attempt.webhookId)),
       ];
-      if (firstFailure.size === 0) {
+      if (failing.length === 0) {
         // The common case, every attempt a success: one statement, one round trip, with the claim.
+        const values = recordValues(results, planAttemptOutcomes(results, new Set()));
         if (next) {
           const { rows } = await db.query(
             recordAndClaimSql,
@@ -121,40 +91,63 @@ export function pgRecordAttempts(
         return [];
       }
       await db.transaction(async (client) => {
-        // The failing webhooks' rows first, in id order, before the write reads whether each is
-        // still enabled: a disable committing meanwhile (it fails pending deliveries but those in
+        // The failing webhooks' rows first, in id order, before reading whether each is still
+        // enabled: a disable committing meanwhile (it fails pending deliveries but those in
         // flight) is then waited for and seen, so the retry of a delivery in flight cannot outlive
         // it. Rows locked in one order (two result batches may be written at once, and a disable
         // locks its webhook before its deliveries) cannot deadlock.
-        await client.query('SELECT 1 FROM webhooks WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE', [
-          [...firstFailure.keys()],
-        ]);
-        await db.query(recordAttemptsSql, values, client);
-        const byWebhookId = [...last.values()].sort((a, b) =>
-          a.attempt.webhookId < b.attempt.webhookId ? -1 : a.attempt.webhookId > b.attempt.webhookId ? 1 : 0,
+        const { rows } = await client.query<{ id: string; enabled: boolean }>(
+          'SELECT id, enabled FROM webhooks WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE',
+          [failing],
         );
-        for (const record of byWebhookId) {
-          if (record.verdict === 'succeeded') continue;
-          const webhookId = record.attempt.webhookId;
-          const now = record.attempt.startedAt + record.attempt.durationMs;
-          await client.query(SQL.startStreak, [firstFailure.get(webhookId), webhookId]);
-          const gone = results.some((r) => r.verdict === 'gone' && r.attempt.webhookId === webhookId);
+        const enabled = new Set(rows.filter((row) => row.enabled).map((row) => row.id));
+        const plan = planAttemptOutcomes(results, enabled);
+        await db.query(recordAttemptsSql, recordValues(results, plan), client);
+        for (const { webhookId, at, streak, disable } of plan.webhooks) {
+          if (!streak.ended)
+            await client.query(SQL.continueStreak, [streak.since, webhookId, streak.restart]);
+          if (!disable) continue;
           const disabled = await client.query(SQL.disableWebhook, [
-            gone ? 'the endpoint answered 410 Gone' : 'the endpoint kept failing',
-            now,
+            disable.reason,
+            at,
             webhookId,
-            gone,
-            record.disableIfFailingSince,
+            disable.always,
+            disable.ifFailingSince,
           ]);
           if ((disabled.rowCount ?? 0) > 0) {
             config.changed();
-            await failPending(client, webhookId, 'webhook disabled', now);
+            await failPending(client, webhookId, WEBHOOK_DISABLED, at);
           }
         }
       });
       return next ? claimAfterWrite(claimDue(next)) : [];
     },
   };
+}
+
+/** `hooklane_record_attempts`'s 18 arrays: the attempts, then what the plan makes of them. */
+function recordValues(results: readonly AttemptRecord[], plan: AttemptOutcomes): unknown[][] {
+  const attempts = results.map((r) => r.attempt);
+  return [
+    attempts.map((a) => a.id),
+    attempts.map((a) => a.deliveryId),
+    attempts.map((a) => a.accountId),
+    attempts.map((a) => a.webhookId),
+    attempts.map((a) => a.number),
+    attempts.map((a) => a.startedAt),
+    attempts.map((a) => a.durationMs),
+    attempts.map((a) => a.url),
+    attempts.map((a) => JSON.stringify(a.requestHeaders)),
+    attempts.map((a) => a.responseStatus),
+    attempts.map((a) => (a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders))),
+    attempts.map((a) => stripNul(a.responseBody)),
+    attempts.map((a) => a.error),
+    attempts.map((a) => a.nextAttemptAt),
+    plan.deliveries.map((d) => d.status),
+    plan.deliveries.map((d) => d.nextAttemptAt),
+    plan.deliveries.map((d) => d.updatedAt),
+    plan.webhooks.filter((w) => w.streak.ended).map((w) => w.webhookId),
+  ];
 }
 
 /**

@@ -1,3 +1,4 @@
+import { WEBHOOK_DISABLED } from '../../core/attempt-outcome.ts';
 import type { StoreParts } from '../assembled-store.ts';
 import { secretValues, toSecret, toWebhook, webhookValues } from '../rows.ts';
 import { SQL, updateWebhookSql } from '../shared-sql.ts';
@@ -33,7 +34,7 @@ export function pgWebhooks(db: PgConnection, config: ConfigCache): StoreParts['w
           const { rows } = await client.query(sql, params);
           if (!rows[0]) return null;
           const webhook = toWebhook(rows[0]);
-          if (!webhook.enabled) await failPending(client, webhook.id, 'webhook disabled', now);
+          if (!webhook.enabled) await failPending(client, webhook.id, WEBHOOK_DISABLED, now);
           return webhook;
         }),
       );

@@ -1,3 +1,4 @@
+import { WEBHOOK_DISABLED } from '../../core/attempt-outcome.ts';
 import type { StoredSecret } from '../../core/model.ts';
 import type { StoreParts } from '../assembled-store.ts';
 import { secretValues, toSecret, toWebhook, webhookValues } from '../rows.ts';
@@ -37,7 +38,7 @@ export function sqliteWebhooks(
         const row = db.get(sql, params);
         if (!row) return null;
         const webhook = toWebhook(row);
-        if (!webhook.enabled) failPending(db, leases, webhook.id, 'webhook disabled', now);
+        if (!webhook.enabled) failPending(db, leases, webhook.id, WEBHOOK_DISABLED, now);
         return webhook;
       });
     },
