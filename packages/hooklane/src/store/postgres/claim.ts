@@ -8,7 +8,7 @@ import { eventsOfMany } from './deliveries.ts';
 
 /**
  * The PostgreSQL queue claim, run by any number of workers at once: one call of the
- * `hooklane_claim_due` function (migrations 0002 and 0003 hold it and explain the query),
+ * `hooklane_claim_due` function (`functions/claim-due*.sql` hold it and explain the query),
  * which takes the claim lock, leases up to `$4` due deliveries (at most `$3` in flight per
  * webhook across all processes) until `$2`, and returns them with what sending needs: each
  * one's event (`event_*`; batched deliveries load theirs apart) and, on the first row of each

@@ -11,7 +11,7 @@ import { failPending } from './webhooks.ts';
 export const DEFAULT_VACUUM_EVERY = 10_000;
 
 /**
- * Finished attempts, in one statement: `hooklane_record_attempts` (migration 0004) inserts the
+ * Finished attempts, in one statement: `hooklane_record_attempts` (functions/record-attempts.sql) inserts the
  * attempts, settles their deliveries (which ends their leases) and marks healthy the webhooks
  * whose last attempt succeeded. The webhook may have been deleted or disabled while the
  * attempt was in flight: a cancelled delivery stays cancelled, and a disabled (or deleted)
