@@ -11,12 +11,11 @@ import { failPending } from './webhooks.ts';
 export const DEFAULT_VACUUM_EVERY = 10_000;
 
 /**
- * Finished attempts, in one statement: `hooklane_record_attempts` (functions/record-attempts.sql) inserts the
- * attempts, settles their deliveries (which ends their leases) and marks healthy the webhooks
- * whose last attempt succeeded. The webhook may have been deleted or disabled while the
- * attempt was in flight: a cancelled delivery stays cancelled, and a disabled (or deleted)
- * webhook gets no retry. Like a lease, a result needs no fsync of its own: one lost in a
- * crash means a repeated send.
+ * Finished attempts, in one statement: `hooklane_record_attempts` (functions/record-attempts.sql)
+ * inserts the attempts, writes what the plan (core/attempt-outcome.ts) makes of their deliveries
+ * (which ends their leases; a cancelled delivery stays cancelled) and clears the streak of the
+ * webhooks whose last attempt succeeded. Like a lease, a result needs no fsync of its own: one
+ * lost in a crash means a repeated send.
  */
 const recordAttemptsSql = `SELECT hooklane_record_attempts(${params(1, 18)})`;
 
