@@ -190,3 +190,11 @@ export function toAttempt(row: Row): Attempt {
     nextAttemptAt: numOrNull(row.next_attempt_at),
   };
 }
+
+/** The queue's size and age, from `SQL.queueStats`'s row. */
+export function toQueueStats(row: Row | undefined): { pending: number; oldestPendingAt: number | null } {
+  return {
+    pending: Number(row?.pending ?? 0),
+    oldestPendingAt: row?.oldest == null ? null : Number(row.oldest),
+  };
+}

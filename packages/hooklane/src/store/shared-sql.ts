@@ -2,6 +2,7 @@
 // placeholders (the SQLite connection reads them as `?n`). Lists are bound as one parameter:
 // an array on PostgreSQL, JSON text on SQLite; `SqlDialect.inList` tests a column against one.
 
+import type { WebhookOutcome } from '../core/attempt-outcome.ts';
 import { WEBHOOK_COLUMNS } from './rows.ts';
 import type { DeliveryFilter, Page, WebhookChanges } from './store.ts';
 
@@ -172,5 +173,25 @@ export function updateWebhookSql(
     sql: `UPDATE webhooks SET ${set.join(', ')} WHERE account_id = $${params.length - 1} AND id = $${params.length}
       RETURNING *`,
     params,
+  };
+}
+
+/** The write of a webhook's streak as an attempt outcome plans it. */
+export function streakWrite({ webhookId, streak }: WebhookOutcome): { sql: string; params: unknown[] } {
+  return streak.ended
+    ? { sql: SQL.endStreak, params: [webhookId] }
+    : { sql: SQL.continueStreak, params: [streak.since, webhookId, streak.restart] };
+}
+
+/** The disable an attempt outcome plans, if any: it changes a row only if the webhook is enabled. */
+export function disableWrite({
+  webhookId,
+  at,
+  disable,
+}: WebhookOutcome): { sql: string; params: unknown[] } | null {
+  if (!disable) return null;
+  return {
+    sql: SQL.disableWebhook,
+    params: [disable.reason, at, webhookId, disable.always, disable.ifFailingSince],
   };
 }

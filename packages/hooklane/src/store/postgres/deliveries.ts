@@ -1,6 +1,6 @@
 import type { Delivery, StoredEvent } from '../../core/model.ts';
 import type { StoreParts } from '../assembled-store.ts';
-import { toAttempt, toDelivery, toEvent } from '../rows.ts';
+import { toAttempt, toDelivery, toEvent, toQueueStats } from '../rows.ts';
 import { deliveriesPage, eventsAmong, SQL } from '../shared-sql.ts';
 import { PG_DIALECT, type PgConnection, type Queryable } from './connection.ts';
 import { notifyWorkSql } from './notifications.ts';
@@ -54,12 +54,7 @@ export function pgDeliveries(db: PgConnection): StoreParts['deliveries'] {
     },
 
     async queueStats() {
-      const { rows } = await db.query(SQL.queueStats);
-      const row = rows[0];
-      return {
-        pending: Number(row?.pending ?? 0),
-        oldestPendingAt: row?.oldest == null ? null : Number(row.oldest),
-      };
+      return toQueueStats((await db.query(SQL.queueStats)).rows[0]);
     },
 
     async getEvents(accountId, ids) {

@@ -1,6 +1,6 @@
 import { type AttemptOutcomes, planAttemptOutcomes, WEBHOOK_DISABLED } from '../../core/attempt-outcome.ts';
 import type { StoreParts } from '../assembled-store.ts';
-import { SQL } from '../shared-sql.ts';
+import { disableWrite, streakWrite } from '../shared-sql.ts';
 import type { AttemptRecord, ClaimedDelivery } from '../store.ts';
 import { claimParams, handOut } from './claim.ts';
 import type { ConfigCache } from './config-cache.ts';
@@ -102,21 +102,14 @@ export function pgRecordAttempts(
         const enabled = new Set(rows.filter((row) => row.enabled).map((row) => row.id));
         const plan = planAttemptOutcomes(results, enabled);
         await db.query(recordAttemptsSql, recordValues(results, plan), client);
-        for (const { webhookId, at, streak, disable } of plan.webhooks) {
-          if (!streak.ended)
-            await client.query(SQL.continueStreak, [streak.since, webhookId, streak.restart]);
-          if (!disable) continue;
-          const disabled = await client.query(SQL.disableWebhook, [
-            disable.reason,
-            at,
-            webhookId,
-            disable.always,
-            disable.ifFailingSince,
-          ]);
-          if ((disabled.rowCount ?? 0) > 0) {
-            config.changed();
-            await failPending(client, webhookId, WEBHOOK_DISABLED, at);
-          }
+        for (const outcome of plan.webhooks) {
+          const streak = streakWrite(outcome);
+          // A streak that ended was written by the function with the results.
+          if (!outcome.streak.ended) await client.query(streak.sql, streak.params);
+          const disable = disableWrite(outcome);
+          if (!disable || ((await client.query(disable.sql, disable.params)).rowCount ?? 0) === 0) continue;
+          config.changed();
+          await failPending(client, outcome.webhookId, WEBHOOK_DISABLED, outcome.at);
         }
       });
       return next ? claimAfterWrite(claimDue(next)) : [];

@@ -1,6 +1,6 @@
 import type { Delivery, StoredEvent } from '../../core/model.ts';
 import type { StoreParts } from '../assembled-store.ts';
-import { toAttempt, toDelivery, toEvent } from '../rows.ts';
+import { toAttempt, toDelivery, toEvent, toQueueStats } from '../rows.ts';
 import { deliveriesPage, eventsAmong, SQL } from '../shared-sql.ts';
 import { SQLITE_DIALECT, type SqliteConnection } from './connection.ts';
 import type { Leases } from './leases.ts';
@@ -44,10 +44,7 @@ export function sqliteDeliveries(db: SqliteConnection, leases: Leases): StorePar
 
     async queueStats() {
       const row = db.get(SQL.queueStats);
-      return {
-        pending: Number(row?.pending ?? 0),
-        oldestPendingAt: row?.oldest == null ? null : Number(row.oldest),
-      };
+      return toQueueStats(row);
     },
 
     async getEvents(accountId, ids) {

@@ -1,6 +1,6 @@
 import { needsEnabledWebhooks, planAttemptOutcomes, WEBHOOK_DISABLED } from '../../core/attempt-outcome.ts';
 import type { StoreParts } from '../assembled-store.ts';
-import { SQL } from '../shared-sql.ts';
+import { disableWrite, streakWrite } from '../shared-sql.ts';
 import type { AttemptRecord } from '../store.ts';
 import type { SendableWebhooks } from './config-cache.ts';
 import type { SqliteConnection } from './connection.ts';
@@ -69,25 +69,15 @@ export function sqliteRecordAttempts(
     }
     // The batch's own deliveries are no longer in flight: a disable fails them too.
     const finished = new Set(results.map((r) => r.attempt.deliveryId));
-    for (const { webhookId, at, streak, disable } of plan.webhooks) {
-      if (streak.ended) {
-        if (db.run(SQL.endStreak, [webhookId]).changes > 0) sendable.forget(webhookId);
-      } else {
-        db.run(SQL.continueStreak, [streak.since, webhookId, streak.restart]);
-        sendable.forget(webhookId);
-      }
-      if (!disable) continue;
-      const disabled = db.run(SQL.disableWebhook, [
-        disable.reason,
-        at,
-        webhookId,
-        disable.always,
-        disable.ifFailingSince,
-      ]);
-      if (disabled.changes > 0) {
-        sendable.forget(webhookId);
-        failPending(db, leases, webhookId, WEBHOOK_DISABLED, at, finished);
-      }
+    for (const outcome of plan.webhooks) {
+      const { webhookId } = outcome;
+      const streak = streakWrite(outcome);
+      // What claims keep of the webhook carries its streak.
+      if (db.run(streak.sql, streak.params).changes > 0) sendable.forget(webhookId);
+      const disable = disableWrite(outcome);
+      if (!disable || db.run(disable.sql, disable.params).changes === 0) continue;
+      sendable.forget(webhookId);
+      failPending(db, leases, webhookId, WEBHOOK_DISABLED, outcome.at, finished);
     }
   };
 
