@@ -17,8 +17,11 @@ export type WebhookChanges = Partial<
 
 /**
  * The Store port: everything Hooklane keeps, behind one interface. Each backend folder
- * (`sqlite/`, later `postgres/`) implements it with the same files in the same roles, and
- * one contract suite (`test/store.contract.ts`) runs against every backend.
+ * (`sqlite/`, `postgres/`) implements it with the same files in the same roles (connection,
+ * accounts, webhooks, ingest, claim, record-attempts, deliveries, retention), which its
+ * `index.ts` assembles (assembled-store.ts); statements alike on both live in shared-sql.ts.
+ * What the stores persist is decided in core (fan-out.ts, attempt-outcome.ts), and one
+ * contract suite (`test/store/store.contract.test.ts`) runs against every backend.
  */
 export interface Store {
   readonly backend: 'sqlite' | 'postgres';
