@@ -110,6 +110,32 @@ for (const backend of BACKENDS) {
       assert.equal((await store.queueStats()).pending, 50);
     });
 
+    test('a request the database refuses fails alone: the others of its group are stored', async (t) => {
+      const store = await setup(t);
+      await store.insertWebhook(webhook(), null);
+      const ids = Array.from({ length: 12 }, (_, i) => `n${String(i).padStart(2, '0')}`);
+      // No body: every backend refuses the row (the API never sends one).
+      const refused = { ...event('refused'), body: null as unknown as string };
+      const results = await Promise.allSettled([
+        ...ids.slice(0, 6).map((id) => store.ingest('acc_1', [event(id)], T0)),
+        store.ingest('acc_1', [refused], T0),
+        ...ids.slice(6).map((id) => store.ingest('acc_1', [event(id)], T0)),
+      ]);
+      assert.equal(results[6]?.status, 'rejected');
+      const stored = results.filter((_, i) => i !== 6);
+      for (const result of stored) {
+        assert.deepEqual(result.status === 'fulfilled' ? result.value : result.reason, {
+          inserted: 1,
+          duplicates: 0,
+          deliveriesCreated: 1,
+        });
+      }
+      assert.deepEqual(
+        (await store.getEvents('acc_1', [...ids, 'refused'])).map((e) => e.id),
+        ids,
+      );
+    });
+
     test('claims lease due deliveries, respect the per-webhook cap, and expire', async (t) => {
       const store = await setup(t);
       const busy = webhook();

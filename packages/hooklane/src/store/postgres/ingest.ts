@@ -3,7 +3,7 @@ import { anyBatches, batchHasRoom, fanOut, type PlannedDelivery } from '../../co
 import { ID_PREFIX, newId } from '../../core/ids.ts';
 import type { Webhook } from '../../core/model.ts';
 import type { StoreParts } from '../assembled-store.ts';
-import type { QueuedIngest } from '../queued-ingest.ts';
+import { commitIsolating, type QueuedIngest } from '../queued-ingest.ts';
 import { eventValues, toDelivery, toWebhook } from '../rows.ts';
 import { SQL } from '../shared-sql.ts';
 import { type IngestOutcome, type NewEvent, StoreUnavailableError } from '../store.ts';
@@ -53,40 +53,31 @@ export function pgIngest(
       if (flushes > 0 && events < GROUP_WHILE_BUSY) return;
       const group = queue.splice(0, take);
       flushes++;
-      void commit(group, null).finally(() => {
+      void commit(group).finally(() => {
         flushes--;
         pump();
       });
     }
   };
 
-  /**
-   * Writes a group, or, when it fails, each half as a group of its own: one request whose data
-   * the database refuses (or a deadlock between groups) fails only itself, and costs its group
-   * about 2·log2(n) more statements rather than one per request. A lost database fails the
-   * group at once. `known`: the accounts' webhooks, when the group's parent looked them up.
-   */
-  const commit = async (group: readonly QueuedIngest[], known: WebhooksOf | null): Promise<void> => {
-    let webhooksOf = known;
-    try {
-      webhooksOf ??= await config.enabledWebhooks(
-        [...new Set(group.map((request) => request.accountId))],
-        (accounts) => enabledWebhooksOf(db, accounts),
-      );
-      // Usetiful batches need row locks: groups that may touch one take the transaction path.
-      const outcomes = anyBatches(webhooksOf.values())
-        ? await db.transaction((client) => ingestWithLocks(client, group))
-        : await ingestInOneStatement(group, webhooksOf);
-      for (const [i, request] of group.entries()) request.resolve(outcomes[i] as IngestOutcome);
-    } catch (error) {
-      if (group.length === 1 || error instanceof StoreUnavailableError) {
-        for (const request of group) request.reject(error);
-        return;
-      }
-      const half = Math.ceil(group.length / 2);
-      await commit(group.slice(0, half), webhooksOf);
-      await commit(group.slice(half), webhooksOf);
-    }
+  /** Writes a group (commitIsolating: a refused request fails alone). */
+  const commit = (group: readonly QueuedIngest[]): Promise<void> => {
+    // The accounts' webhooks, looked up once for the group and its halves.
+    let webhooksOf: WebhooksOf | null = null;
+    return commitIsolating(
+      group,
+      async (part) => {
+        webhooksOf ??= await config.enabledWebhooks(
+          [...new Set(part.map((request) => request.accountId))],
+          (accounts) => enabledWebhooksOf(db, accounts),
+        );
+        // Usetiful batches need row locks: groups that may touch one take the transaction path.
+        return anyBatches(webhooksOf.values())
+          ? db.transaction((client) => ingestWithLocks(client, part))
+          : ingestInOneStatement(part, webhooksOf);
+      },
+      (error) => error instanceof StoreUnavailableError,
+    );
   };
 
   /**

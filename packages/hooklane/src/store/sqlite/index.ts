@@ -47,7 +47,7 @@ export class SqliteStore extends AssembledStore {
           db.get('SELECT 1');
         },
         async close() {
-          ingest.flush();
+          await ingest.flush();
           if (db.db.isOpen) db.db.close();
         },
       },

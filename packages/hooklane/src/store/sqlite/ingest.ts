@@ -2,7 +2,7 @@ import { batchHasRoom, fanOut, type PlannedDelivery } from '../../core/fan-out.t
 import { ID_PREFIX, newId } from '../../core/ids.ts';
 import type { Webhook } from '../../core/model.ts';
 import type { StoreParts } from '../assembled-store.ts';
-import type { QueuedIngest } from '../queued-ingest.ts';
+import { commitIsolating, type QueuedIngest } from '../queued-ingest.ts';
 import { eventValues, toDelivery, toWebhook } from '../rows.ts';
 import { SQL } from '../shared-sql.ts';
 import type { IngestOutcome } from '../store.ts';
@@ -29,34 +29,23 @@ export function sqliteIngest(
   leases: Leases,
   deliveryAttempts: number,
   commitGapMs = INGEST_COMMIT_GAP_MS,
-): StoreParts['ingest'] & { flush(): void } {
+): StoreParts['ingest'] & { flush(): Promise<void> } {
   let queue: QueuedIngest[] = [];
   let flushScheduled = false;
   /** When the last ingest commit started (`performance.now()`). */
   let lastFlushAt = Number.NEGATIVE_INFINITY;
 
-  /** Commits every queued ingest request in one transaction; on failure, each alone. */
-  const flush = (): void => {
+  /** Commits every queued request in one transaction (commitIsolating: a refused one fails alone). */
+  const flush = (): Promise<void> => {
     flushScheduled = false;
     lastFlushAt = performance.now();
     const group = queue;
     queue = [];
-    if (group.length === 0) return;
-    let outcomes: IngestOutcome[];
-    try {
+    if (group.length === 0) return Promise.resolve();
+    return commitIsolating(group, (part) => {
       const webhookCache = new Map<string, Webhook[]>();
-      outcomes = db.transaction(() => group.map((request) => ingestOne(request, webhookCache)));
-    } catch {
-      for (const request of group) {
-        try {
-          request.resolve(db.transaction(() => ingestOne(request, new Map())));
-        } catch (error) {
-          request.reject(error);
-        }
-      }
-      return;
-    }
-    for (const [i, request] of group.entries()) request.resolve(outcomes[i] as IngestOutcome);
+      return db.transaction(() => part.map((request) => ingestOne(request, webhookCache)));
+    });
   };
 
   const ingestOne = (request: QueuedIngest, webhookCache: Map<string, Webhook[]>): IngestOutcome => {
@@ -135,8 +124,8 @@ export function sqliteIngest(
         if (!flushScheduled) {
           flushScheduled = true;
           const wait = lastFlushAt + commitGapMs - performance.now();
-          if (wait > 0) setTimeout(flush, wait);
-          else setImmediate(flush);
+          if (wait > 0) setTimeout(() => void flush(), wait);
+          else setImmediate(() => void flush());
         }
       });
     },
