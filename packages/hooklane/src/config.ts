@@ -1,6 +1,17 @@
 import { isAbsolute, resolve } from 'node:path';
 import { formatDuration, parseDuration } from './core/durations.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './core/retry-policy.ts';
+import {
+  anyText,
+  bool,
+  duration,
+  Invalid,
+  int,
+  isSecretKey,
+  oneOf,
+  optionalText,
+  type ParseContext,
+} from './setting-parsers.ts';
 
 export type ProcessRole = 'api' | 'worker' | 'all';
 
@@ -55,279 +66,366 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** One documented setting: the README's configuration table is generated from this list. */
-export interface Setting {
-  readonly name: string;
-  readonly default: string;
-  readonly description: string;
-}
+/** The sections of docs/configuration.md, in order. */
+export const SETTING_GROUPS = {
+  server: 'Server',
+  store: 'Store',
+  delivery: 'Delivery',
+  security: 'Security',
+  retention: 'Retention',
+  limits: 'Limits',
+} as const;
 
-export const SETTINGS: readonly Setting[] = [
-  { name: 'HOST', default: '127.0.0.1', description: 'Interface the HTTP API listens on.' },
-  { name: 'PORT', default: '8080', description: 'Port of the HTTP API (0 picks a free one).' },
-  {
-    name: 'HOOKLANE_WORKER_PORT',
-    default: '(unset)',
-    description:
-      'A worker process (`HOOKLANE_ROLE=worker`) serves `/healthz`, `/readyz` and `/metrics` on this port of `HOST` (0 picks a free one); unset, it serves no HTTP. Other roles ignore it.',
-  },
-  {
-    name: 'HOOKLANE_DATA_DIR',
-    default: './.hooklane',
-    description: 'Where the embedded store keeps its SQLite file and generated secret key.',
-  },
-  {
-    name: 'DATABASE_URL',
-    default: '(unset)',
-    description:
-      '`postgres://...` selects PostgreSQL (see the PostgreSQL issue); unset uses the embedded SQLite store.',
-  },
-  {
-    name: 'HOOKLANE_ROOT_KEY',
-    default: '(generated)',
-    description:
-      'The root API key. Unset or empty: one is generated at first start, printed once, and stored hashed.',
-  },
-  {
-    name: 'HOOKLANE_ROLE',
-    default: 'all',
-    description: '`api`, `worker` or `all`: which parts this process runs.',
-  },
-  {
-    name: 'HOOKLANE_ALLOW_PRIVATE_NETWORKS',
-    default: 'false',
-    description: '`true` lets webhooks target loopback and private addresses (local development, tests).',
-  },
-  {
-    name: 'HOOKLANE_RETRY_SCHEDULE',
-    default: '5s,5m,30m,2h,5h,10h,10h',
-    description: 'Delays between consecutive attempts (units ms, s, m, h, d).',
-  },
-  {
-    name: 'HOOKLANE_RETRY_JITTER',
-    default: '0.2',
-    description: 'Random spread of each delay, as a fraction (0.2 = ±20%).',
-  },
-  {
-    name: 'HOOKLANE_DELIVERY_TIMEOUT',
-    default: '15s',
-    description: 'Time an endpoint has to answer a delivery.',
-  },
-  {
-    name: 'HOOKLANE_SECRET_KEY',
-    default: '(generated)',
-    description:
-      'base64 of 32 bytes (`openssl rand -base64 32`) encrypting webhook secrets at rest; generated into the data dir when unset.',
-  },
-  {
-    name: 'LOG_LEVEL',
-    default: 'info',
-    description: 'pino level: fatal, error, warn, info, debug, trace, silent.',
-  },
-  {
-    name: 'HOOKLANE_METRICS_TOKEN',
-    default: '(unset)',
-    description: 'When set, `/metrics` requires `Authorization: Bearer <token>`.',
-  },
-  {
-    name: 'HOOKLANE_MAX_BODY_BYTES',
-    default: '1048576',
-    description: 'Largest API request body (413 beyond).',
-  },
-  {
-    name: 'HOOKLANE_MAX_BODY_BYTES_IN_FLIGHT',
-    default: '16777216',
-    description:
-      'Request bodies read and processed at once, in bytes; a request beyond gets 503 `overloaded` with Retry-After (keeps memory bounded).',
-  },
-  {
-    name: 'HOOKLANE_MAX_EVENT_BYTES',
-    default: '262144',
-    description: "Largest single event's JSON (413 beyond).",
-  },
-  {
-    name: 'HOOKLANE_MAX_RESPONSE_BYTES',
-    default: '65536',
-    description: 'How much of a response body is kept per attempt.',
-  },
-  { name: 'HOOKLANE_CLAIM_BATCH', default: '100', description: 'Deliveries claimed per batch.' },
-  {
-    name: 'HOOKLANE_LEASE',
-    default: '30s',
-    description: "How long a claim lasts; a crashed process's claims are retried after it.",
-  },
-  {
-    name: 'HOOKLANE_MAX_IN_FLIGHT_PER_WEBHOOK',
-    default: '32',
-    description: 'Most concurrent requests to one webhook.',
-  },
-  {
-    name: 'HOOKLANE_MAX_IN_FLIGHT',
-    default: '512',
-    description: 'Most concurrent requests of one worker process.',
-  },
-  {
-    name: 'HOOKLANE_POLL_INTERVAL',
-    default: '1s',
-    description: 'Longest sleep of an idle worker before it looks for due retries.',
-  },
-  {
-    name: 'HOOKLANE_DISABLE_AFTER',
-    default: '5d',
-    description: 'A webhook failing continuously this long is disabled.',
-  },
-  {
-    name: 'HOOKLANE_SECRET_GRACE',
-    default: '24h',
-    description: 'How long a rotated-out secret keeps signing and verifying.',
-  },
-  {
-    name: 'HOOKLANE_SHUTDOWN_GRACE',
-    default: '10s',
-    description: 'On SIGTERM, how long in-flight deliveries get to finish.',
-  },
-  {
-    name: 'HOOKLANE_SQLITE_COMMIT_GAP',
-    default: '2ms',
-    description:
-      'Embedded store: least time between two ingest commits; requests arriving meanwhile share the next one (a request after a quiet spell commits at once). Longer means fewer commits, less CPU and fewer bytes written under a steady stream of small requests, and up to that much more wait per 202 (at most 1s).',
-  },
-];
+export type SettingGroup = keyof typeof SETTING_GROUPS;
 
 /**
- * Reads the environment once. Collects every problem before failing so an operator fixes
- * them all in one go. Nothing here runs at import time.
+ * One setting: the variable, the `Config` field it fills, how it parses, its default and its
+ * documentation. `loadConfig` reads every setting through its record, and docs/configuration.md
+ * is generated from the records (`npm run docs:config`), so the two cannot disagree.
+ */
+export interface Setting<K extends keyof Config = keyof Config> {
+  readonly name: string;
+  readonly key: K;
+  readonly group: SettingGroup;
+  /** The text used when the variable is unset or blank, as it would be written; null: none. */
+  readonly default: string | null;
+  /** What the docs show as the default when there is no default text, e.g. "(generated)". */
+  readonly unset?: string;
+  /** Markdown: what the setting does, for docs/configuration.md. */
+  readonly doc: string;
+  /** Parses the trimmed text (the default when unset, null when there is none either). */
+  readonly parse: (text: string | null, context: ParseContext) => Config[K] | Invalid;
+  /** A problem of this setting given the others it goes with; fields that did not parse are undefined. */
+  readonly check?: (config: Partial<Config>) => string | null;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Every setting, one record each (the mapped type makes a missing or doubled `Config` field an error). */
+const SETTING_OF: { readonly [K in keyof Config]: Setting<K> } = {
+  host: {
+    name: 'HOST',
+    key: 'host',
+    group: 'server',
+    default: '127.0.0.1',
+    doc: 'Interface the HTTP API listens on (`0.0.0.0` for every interface).',
+    parse: anyText,
+  },
+  port: {
+    name: 'PORT',
+    key: 'port',
+    group: 'server',
+    default: '8080',
+    doc: 'Port of the HTTP API (0 picks a free one).',
+    parse: int(0, 65535),
+  },
+  role: {
+    name: 'HOOKLANE_ROLE',
+    key: 'role',
+    group: 'server',
+    default: 'all',
+    doc: '`api`, `worker` or `all`: which parts this process runs (see [deployment](deployment.md)).',
+    parse: oneOf(
+      ['api', 'worker', 'all'],
+      (got) => `HOOKLANE_ROLE must be api, worker or all (got "${got}")`,
+    ),
+  },
+  workerPort: {
+    name: 'HOOKLANE_WORKER_PORT',
+    key: 'workerPort',
+    group: 'server',
+    default: null,
+    unset: '(unset)',
+    doc: 'A worker process (`HOOKLANE_ROLE=worker`) serves `/healthz`, `/readyz` and `/metrics` on this port of `HOST` (0 picks a free one); unset, it serves no HTTP. Other roles ignore it.',
+    parse: (text, context) => (text === null ? null : int(0, 65535)(text, context)),
+  },
+  logLevel: {
+    name: 'LOG_LEVEL',
+    key: 'logLevel',
+    group: 'server',
+    default: 'info',
+    doc: 'pino level: fatal, error, warn, info, debug, trace, silent.',
+    parse: oneOf(LOG_LEVELS, (got) => `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${got}")`),
+  },
+  shutdownGraceMs: {
+    name: 'HOOKLANE_SHUTDOWN_GRACE',
+    key: 'shutdownGraceMs',
+    group: 'server',
+    default: '10s',
+    doc: 'On SIGTERM, how long in-flight deliveries get to finish; the rest are handed back to the queue and sent again.',
+    parse: duration(0),
+  },
+  dataDir: {
+    name: 'HOOKLANE_DATA_DIR',
+    key: 'dataDir',
+    group: 'store',
+    default: './.hooklane',
+    doc: 'Where the embedded store keeps its SQLite file and generated secret key (relative to the working directory).',
+    parse: (text, { cwd }) => {
+      const dir = anyText(text);
+      return isAbsolute(dir) ? dir : resolve(cwd, dir);
+    },
+  },
+  databaseUrl: {
+    name: 'DATABASE_URL',
+    key: 'databaseUrl',
+    group: 'store',
+    default: null,
+    unset: '(unset)',
+    doc: '`postgres://...` selects PostgreSQL (see [deployment](deployment.md)); unset uses the embedded SQLite store.',
+    parse: (text) =>
+      text === null || /^postgres(ql)?:\/\//.test(text)
+        ? text
+        : new Invalid('DATABASE_URL must start with postgres:// or postgresql://'),
+  },
+  databasePoolSize: {
+    name: 'HOOKLANE_DB_POOL_SIZE',
+    key: 'databasePoolSize',
+    group: 'store',
+    default: '10',
+    doc: "PostgreSQL: connections per process (1 to 1000). Keep processes × pool size well under the server's `max_connections`.",
+    parse: int(1, 1000),
+  },
+  sqliteCommitGapMs: {
+    name: 'HOOKLANE_SQLITE_COMMIT_GAP',
+    key: 'sqliteCommitGapMs',
+    group: 'store',
+    default: '2ms',
+    doc: 'Embedded store: least time between two ingest commits; requests arriving meanwhile share the next one (a request after a quiet spell commits at once). Longer means fewer commits, less CPU and fewer bytes written under a steady stream of small requests, and up to that much more wait per 202 (at most 1s).',
+    parse: duration(0, 1000),
+  },
+  retrySchedule: {
+    name: 'HOOKLANE_RETRY_SCHEDULE',
+    key: 'retrySchedule',
+    group: 'delivery',
+    default: DEFAULT_RETRY_SCHEDULE_MS.map(formatDuration).join(','),
+    doc: 'Delays between consecutive attempts (units ms, s, m, h, d; up to 50). A delivery gets one attempt more than there are delays.',
+    parse: (text) => {
+      const schedule = anyText(text)
+        .split(',')
+        .map((part) => parseDuration(part));
+      if (schedule.length > 50 || schedule.some((ms) => ms === undefined))
+        return new Invalid(
+          `HOOKLANE_RETRY_SCHEDULE must be up to 50 comma-separated durations such as 5s,5m,30m (got "${text}")`,
+        );
+      return Object.freeze(schedule as number[]);
+    },
+  },
+  retryJitter: {
+    name: 'HOOKLANE_RETRY_JITTER',
+    key: 'retryJitter',
+    group: 'delivery',
+    default: '0.2',
+    doc: 'Random spread of each delay, as a fraction (0.2 = ±20%).',
+    parse: (text) => {
+      const value = Number(text);
+      return value >= 0 && value <= 1
+        ? value
+        : new Invalid(`HOOKLANE_RETRY_JITTER must be from 0 to 1 (got "${text}")`);
+    },
+  },
+  deliveryTimeoutMs: {
+    name: 'HOOKLANE_DELIVERY_TIMEOUT',
+    key: 'deliveryTimeoutMs',
+    group: 'delivery',
+    default: '15s',
+    doc: 'Time an endpoint has to answer a delivery.',
+    parse: duration(1),
+  },
+  disableAfterMs: {
+    name: 'HOOKLANE_DISABLE_AFTER',
+    key: 'disableAfterMs',
+    group: 'delivery',
+    default: '5d',
+    doc: 'A webhook failing continuously this long is disabled.',
+    parse: duration(1),
+  },
+  claimBatchSize: {
+    name: 'HOOKLANE_CLAIM_BATCH',
+    key: 'claimBatchSize',
+    group: 'delivery',
+    default: '100',
+    doc: 'Deliveries claimed per batch.',
+    parse: int(1, 10_000),
+  },
+  leaseMs: {
+    name: 'HOOKLANE_LEASE',
+    key: 'leaseMs',
+    group: 'delivery',
+    default: '30s',
+    doc: "How long a claim lasts; a crashed process's claims are retried after it.",
+    parse: duration(100),
+  },
+  maxInFlightPerWebhook: {
+    name: 'HOOKLANE_MAX_IN_FLIGHT_PER_WEBHOOK',
+    key: 'maxInFlightPerWebhook',
+    group: 'delivery',
+    default: '32',
+    doc: 'Most concurrent requests to one webhook.',
+    parse: int(1, 10_000),
+  },
+  maxInFlight: {
+    name: 'HOOKLANE_MAX_IN_FLIGHT',
+    key: 'maxInFlight',
+    group: 'delivery',
+    default: '512',
+    doc: 'Most concurrent requests of one worker process.',
+    parse: int(1, 100_000),
+  },
+  pollIntervalMs: {
+    name: 'HOOKLANE_POLL_INTERVAL',
+    key: 'pollIntervalMs',
+    group: 'delivery',
+    default: '1s',
+    doc: "Longest sleep of an idle worker before it looks for due retries (a worker wakes for its own retries when they are due; this bounds how late another worker's are).",
+    parse: duration(10),
+  },
+  rootKey: {
+    name: 'HOOKLANE_ROOT_KEY',
+    key: 'rootKey',
+    group: 'security',
+    default: null,
+    unset: '(generated)',
+    doc: 'The root API key. Unset or empty: one is generated at first start, printed once, and stored hashed.',
+    parse: optionalText,
+  },
+  secretKey: {
+    name: 'HOOKLANE_SECRET_KEY',
+    key: 'secretKey',
+    group: 'security',
+    default: null,
+    unset: '(generated)',
+    doc: 'base64 of 32 bytes (`openssl rand -base64 32`) encrypting webhook secrets at rest; generated into the data dir when unset. Required with PostgreSQL, the same for every process.',
+    parse: (text) =>
+      text === null || isSecretKey(text)
+        ? text
+        : new Invalid('HOOKLANE_SECRET_KEY must be base64 of exactly 32 bytes (openssl rand -base64 32)'),
+    check: ({ databaseUrl, secretKey }) =>
+      typeof databaseUrl === 'string' && secretKey === null
+        ? 'HOOKLANE_SECRET_KEY is required with PostgreSQL: every process, on every host, must share the key that encrypts webhook secrets (openssl rand -base64 32)'
+        : null,
+  },
+  previousSecretKeys: {
+    name: 'HOOKLANE_SECRET_KEY_PREVIOUS',
+    key: 'previousSecretKeys',
+    group: 'security',
+    default: null,
+    unset: '(unset)',
+    doc: 'Older secret keys (base64, comma-separated) that still open the webhook secrets sealed with them, while `HOOKLANE_SECRET_KEY` rotates: each process re-seals them with the new key when it starts. Needs `HOOKLANE_SECRET_KEY` (see [deployment](deployment.md)).',
+    parse: (text) => {
+      const keys = (text ?? '')
+        .split(',')
+        .map((key) => key.trim())
+        .filter(Boolean);
+      return keys.every(isSecretKey)
+        ? Object.freeze(keys)
+        : new Invalid(
+            'HOOKLANE_SECRET_KEY_PREVIOUS must be comma-separated base64 keys of exactly 32 bytes each',
+          );
+    },
+    check: ({ previousSecretKeys, secretKey }) =>
+      previousSecretKeys !== undefined && previousSecretKeys.length > 0 && secretKey === null
+        ? 'HOOKLANE_SECRET_KEY_PREVIOUS needs HOOKLANE_SECRET_KEY (the new key) as well'
+        : null,
+  },
+  secretGraceMs: {
+    name: 'HOOKLANE_SECRET_GRACE',
+    key: 'secretGraceMs',
+    group: 'security',
+    default: '24h',
+    doc: 'How long a rotated-out webhook secret keeps signing and verifying.',
+    parse: duration(0),
+  },
+  allowPrivateNetworks: {
+    name: 'HOOKLANE_ALLOW_PRIVATE_NETWORKS',
+    key: 'allowPrivateNetworks',
+    group: 'security',
+    default: 'false',
+    doc: '`true` lets webhooks target loopback and private addresses (local development, tests).',
+    parse: bool,
+  },
+  metricsToken: {
+    name: 'HOOKLANE_METRICS_TOKEN',
+    key: 'metricsToken',
+    group: 'security',
+    default: null,
+    unset: '(unset)',
+    doc: 'When set, `/metrics` requires `Authorization: Bearer <token>`.',
+    parse: optionalText,
+  },
+  retentionMs: {
+    name: 'HOOKLANE_RETENTION',
+    key: 'retentionMs',
+    group: 'retention',
+    default: '30d',
+    doc: 'Finished deliveries (with their attempts) and events no delivery refers to any more are pruned once older than this; `0` keeps everything. Pending deliveries are never pruned.',
+    parse: duration(0),
+  },
+  retentionIntervalMs: {
+    name: 'HOOKLANE_RETENTION_INTERVAL',
+    key: 'retentionIntervalMs',
+    group: 'retention',
+    default: '10m',
+    doc: 'How often a process that delivers (`worker` or `all`) prunes, in batches of 1000 rows that never block the queue.',
+    parse: duration(10),
+  },
+  maxBodyBytes: {
+    name: 'HOOKLANE_MAX_BODY_BYTES',
+    key: 'maxBodyBytes',
+    group: 'limits',
+    default: '1048576',
+    doc: 'Largest API request body (413 beyond).',
+    parse: int(1024, 104_857_600),
+  },
+  maxBodyBytesInFlight: {
+    name: 'HOOKLANE_MAX_BODY_BYTES_IN_FLIGHT',
+    key: 'maxBodyBytesInFlight',
+    group: 'limits',
+    default: '16777216',
+    doc: 'Request bodies read and processed at once, in bytes; a request beyond gets 503 `overloaded` with Retry-After (keeps memory bounded).',
+    parse: int(1024, 1_073_741_824),
+  },
+  maxEventBytes: {
+    name: 'HOOKLANE_MAX_EVENT_BYTES',
+    key: 'maxEventBytes',
+    group: 'limits',
+    default: '262144',
+    doc: "Largest single event's JSON (413 beyond).",
+    parse: int(256, 104_857_600),
+  },
+  maxResponseBodyBytes: {
+    name: 'HOOKLANE_MAX_RESPONSE_BYTES',
+    key: 'maxResponseBodyBytes',
+    group: 'limits',
+    default: '65536',
+    doc: 'How much of a response body is kept per attempt.',
+    parse: int(0, 10_485_760),
+  },
+};
+
+/** Every setting, in the order of docs/configuration.md within each group. */
+export const SETTINGS: readonly Setting[] = Object.values(SETTING_OF);
+
+/**
+ * Reads the environment once, through every setting's record. Collects every problem before
+ * failing so an operator fixes them all in one go. The environment is read here only, never at
+ * import time.
  */
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const problems: string[] = [];
-  const text = (name: string, fallback: string): string => {
-    const value = env[name];
-    return value === undefined || value.trim() === '' ? fallback : value.trim();
-  };
-  const optional = (name: string): string | null => {
-    const value = env[name];
-    return value === undefined || value.trim() === '' ? null : value.trim();
-  };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = text(name, String(fallback));
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return value;
-  };
-  const duration = (name: string, fallback: string, minMs = 0, maxMs = Number.POSITIVE_INFINITY): number => {
-    const raw = text(name, fallback);
-    const value = parseDuration(raw);
-    if (value === undefined || value < minMs || value > maxMs) {
-      const range = Number.isFinite(maxMs)
-        ? `from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`
-        : `at least ${formatDuration(minMs)}`;
-      problems.push(`${name} must be a duration such as 500ms, 15s, 5m, 2h or 5d, ${range} (got "${raw}")`);
-      return parseDuration(fallback) ?? 0;
-    }
-    return value;
-  };
-  const bool = (name: string): boolean => {
-    const raw = text(name, 'false').toLowerCase();
-    if (raw === 'true' || raw === '1' || raw === 'yes') return true;
-    if (raw === 'false' || raw === '0' || raw === 'no') return false;
-    problems.push(`${name} must be true or false (got "${raw}")`);
-    return false;
-  };
-
-  const role = text('HOOKLANE_ROLE', 'all');
-  if (role !== 'api' && role !== 'worker' && role !== 'all') {
-    problems.push(`HOOKLANE_ROLE must be api, worker or all (got "${role}")`);
+  const values: Partial<Record<keyof Config, unknown>> = {};
+  for (const setting of SETTINGS) {
+    const given = env[setting.name]?.trim();
+    const text = given === undefined || given === '' ? setting.default : given;
+    const value = setting.parse(text, { name: setting.name, cwd });
+    if (value instanceof Invalid) problems.push(value.problem);
+    else values[setting.key] = value;
   }
-
-  const scheduleRaw = text('HOOKLANE_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h');
-  const retrySchedule = scheduleRaw.split(',').map((part) => parseDuration(part));
-  if (retrySchedule.length > 50 || retrySchedule.some((ms) => ms === undefined)) {
-    problems.push(
-      `HOOKLANE_RETRY_SCHEDULE must be up to 50 comma-separated durations such as 5s,5m,30m (got "${scheduleRaw}")`,
-    );
+  const parsed = values as Partial<Config>;
+  for (const setting of SETTINGS) {
+    const problem = setting.check?.(parsed);
+    if (problem) problems.push(problem);
   }
-
-  const jitterRaw = text('HOOKLANE_RETRY_JITTER', '0.2');
-  const retryJitter = Number(jitterRaw);
-  if (!(retryJitter >= 0 && retryJitter <= 1))
-    problems.push(`HOOKLANE_RETRY_JITTER must be from 0 to 1 (got "${jitterRaw}")`);
-
-  const databaseUrl = optional('DATABASE_URL');
-  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    problems.push('DATABASE_URL must start with postgres:// or postgresql://');
-  }
-
-  const secretKey = optional('HOOKLANE_SECRET_KEY');
-  if (secretKey !== null && Buffer.from(secretKey, 'base64').length !== 32) {
-    problems.push('HOOKLANE_SECRET_KEY must be base64 of exactly 32 bytes (openssl rand -base64 32)');
-  }
-
-  const previousSecretKeys = (optional('HOOKLANE_SECRET_KEY_PREVIOUS') ?? '')
-    .split(',')
-    .map((key) => key.trim())
-    .filter(Boolean);
-  if (previousSecretKeys.some((key) => Buffer.from(key, 'base64').length !== 32)) {
-    problems.push(
-      'HOOKLANE_SECRET_KEY_PREVIOUS must be comma-separated base64 keys of exactly 32 bytes each',
-    );
-  }
-  if (previousSecretKeys.length > 0 && secretKey === null) {
-    problems.push('HOOKLANE_SECRET_KEY_PREVIOUS needs HOOKLANE_SECRET_KEY (the new key) as well');
-  }
-  if (databaseUrl !== null && secretKey === null) {
-    problems.push(
-      'HOOKLANE_SECRET_KEY is required with PostgreSQL: every process, on every host, must share the key that encrypts webhook secrets (openssl rand -base64 32)',
-    );
-  }
-
-  const logLevel = text('LOG_LEVEL', 'info');
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
-    problems.push(
-      `LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`,
-    );
-  }
-
-  const dataDir = text('HOOKLANE_DATA_DIR', './.hooklane');
-  const config: Config = {
-    host: text('HOST', '127.0.0.1'),
-    port: int('PORT', 8080, 0, 65535),
-    workerPort: optional('HOOKLANE_WORKER_PORT') === null ? null : int('HOOKLANE_WORKER_PORT', 0, 0, 65535),
-    dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
-    databaseUrl,
-    rootKey: optional('HOOKLANE_ROOT_KEY'),
-    role: role as ProcessRole,
-    allowPrivateNetworks: bool('HOOKLANE_ALLOW_PRIVATE_NETWORKS'),
-    retrySchedule: Object.freeze(
-      problems.some((p) => p.startsWith('HOOKLANE_RETRY_SCHEDULE'))
-        ? [...DEFAULT_RETRY_SCHEDULE_MS]
-        : (retrySchedule as number[]),
-    ),
-    retryJitter,
-    deliveryTimeoutMs: duration('HOOKLANE_DELIVERY_TIMEOUT', '15s', 1),
-    secretKey,
-    previousSecretKeys: Object.freeze(previousSecretKeys),
-    databasePoolSize: int('HOOKLANE_DB_POOL_SIZE', 10, 1, 1000),
-    retentionMs: duration('HOOKLANE_RETENTION', '30d', 0),
-    retentionIntervalMs: duration('HOOKLANE_RETENTION_INTERVAL', '10m', 10),
-    logLevel,
-    metricsToken: optional('HOOKLANE_METRICS_TOKEN'),
-    maxBodyBytes: int('HOOKLANE_MAX_BODY_BYTES', 1_048_576, 1024, 104_857_600),
-    maxBodyBytesInFlight: int('HOOKLANE_MAX_BODY_BYTES_IN_FLIGHT', 16_777_216, 1024, 1_073_741_824),
-    maxEventBytes: int('HOOKLANE_MAX_EVENT_BYTES', 262_144, 256, 104_857_600),
-    maxResponseBodyBytes: int('HOOKLANE_MAX_RESPONSE_BYTES', 65_536, 0, 10_485_760),
-    claimBatchSize: int('HOOKLANE_CLAIM_BATCH', 100, 1, 10_000),
-    leaseMs: duration('HOOKLANE_LEASE', '30s', 100),
-    maxInFlightPerWebhook: int('HOOKLANE_MAX_IN_FLIGHT_PER_WEBHOOK', 32, 1, 10_000),
-    maxInFlight: int('HOOKLANE_MAX_IN_FLIGHT', 512, 1, 100_000),
-    pollIntervalMs: duration('HOOKLANE_POLL_INTERVAL', '1s', 10),
-    disableAfterMs: duration('HOOKLANE_DISABLE_AFTER', '5d', 1),
-    secretGraceMs: duration('HOOKLANE_SECRET_GRACE', '24h', 0),
-    shutdownGraceMs: duration('HOOKLANE_SHUTDOWN_GRACE', '10s', 0),
-    sqliteCommitGapMs: duration('HOOKLANE_SQLITE_COMMIT_GAP', '2ms', 0, 1000),
-  };
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(config);
+  return Object.freeze(parsed as Config);
 }

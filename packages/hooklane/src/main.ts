@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { SecretBox } from './core/secrets.ts';
+import { resealHeaderValues } from './core/static-headers.ts';
 import { DeliveryEngine } from './delivery/engine.ts';
 import { createSender } from './delivery/sender.ts';
 import { createMetrics } from './metrics.ts';
@@ -121,6 +122,16 @@ export async function startHooklane(config: Config, options: { logger?: Logger }
   );
   if (resealed > 0)
     logger.info({ resealed }, 'webhook secrets re-sealed with the current HOOKLANE_SECRET_KEY');
+  // Static header values too: those sealed with a previous key, and those stored in clear by
+  // versions that did not seal them.
+  const resealedHeaders = await store.resealWebhookHeaders((headers) =>
+    resealHeaderValues(headers, secretBox),
+  );
+  if (resealedHeaders > 0)
+    logger.info(
+      { webhooks: resealedHeaders },
+      'static header values sealed with the current HOOKLANE_SECRET_KEY',
+    );
   const metrics = createMetrics(() => store.queueStats());
   const bus = new EventBus({ localEvents: store.notifications === null });
   const ctx: ServiceContext = { config, store, logger, secretBox, metrics, bus, now: Date.now };

@@ -9,7 +9,7 @@ import { DataDirLockedError } from './store/sqlite/connection.ts';
  * percent. V8 picks the factor from the heap cap, and under `npm start`'s 160 MB cap it chose
  * ~1.4×: with ~27 MB live under load, a full (mark-compact) collection ran three times a
  * second, ~10% of the process's CPU. 2× costs ~20 MB of peak RSS, ~35 MB with `npm start`'s 8 MB
- * semi-spaces (docs/benchmarks.md).
+ * semi-spaces (docs/decisions/heap-flags.md).
  */
 const HEAP_GROWING_PERCENT = 100;
 

@@ -2,6 +2,7 @@
  * The CLI's HTTP client for the Hooklane API, and the errors that decide the exit code:
  * 1 the API answered with an error, 2 usage or configuration, 3 the server cannot be reached.
  */
+import type { Role } from '../core/model.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
@@ -50,7 +51,22 @@ export interface Connection {
   readonly url: string;
   readonly key: string | null;
   readonly account: string | null;
+  /** The saved profile the key came from, if it came from one. */
+  readonly profile?: string | null;
 }
+
+/** The calling key, as `GET /v1/me` describes it. */
+export interface Me {
+  readonly key_id: string;
+  readonly role: Role;
+  readonly account_id: string | null;
+  readonly name: string | null;
+}
+
+/** What an account-scoped command says when it cannot tell which account to act on. */
+export const NO_ACCOUNT =
+  'no account: pass --account <id> (the root key belongs to no account), set HOOKLANE_ACCOUNT, ' +
+  'or save one in the profile with `hooklane accounts use <id>`';
 
 export type Query = Readonly<Record<string, string | number | undefined>>;
 
@@ -96,8 +112,9 @@ export function unreachable(baseUrl: string, error: unknown): UnreachableError {
 /** A small fetch-based client: base URL, bearer key, JSON in and out, errors mapped to exit codes. */
 export class ApiClient {
   readonly baseUrl: string;
+  readonly profile: string | null;
   readonly #key: string | null;
-  readonly #account: string | null;
+  #account: string | null;
   readonly #timeoutMs: number;
 
   constructor(connection: Connection, options: { timeoutMs?: number } = {}) {
@@ -113,15 +130,30 @@ export class ApiClient {
     this.baseUrl = url.href.replace(/\/+$/, '');
     this.#key = connection.key;
     this.#account = connection.account;
+    this.profile = connection.profile ?? null;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
   }
 
-  /** The account id every account-scoped command needs. */
+  /** The account id every account-scoped command needs (see {@link resolveAccount}). */
   get account(): string {
+    if (this.#account === null) throw new UsageError(NO_ACCOUNT);
+    return this.#account;
+  }
+
+  /** The calling key: its id, role and account. */
+  me(): Promise<Me> {
+    return this.request<Me>('GET', '/v1/me');
+  }
+
+  /**
+   * Settles the account: the one given (flag, environment, profile), else the key's own
+   * account, asked of the server. The root key belongs to no account, so it needs one given.
+   */
+  async resolveAccount(): Promise<string> {
     if (this.#account === null) {
-      throw new UsageError(
-        'no account: pass --account, set HOOKLANE_ACCOUNT, or save one with `hooklane login --account`',
-      );
+      const me = await this.me();
+      if (me.account_id === null) throw new UsageError(NO_ACCOUNT);
+      this.#account = me.account_id;
     }
     return this.#account;
   }

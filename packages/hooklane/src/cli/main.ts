@@ -13,6 +13,7 @@ import { registerKeys } from './commands/keys.ts';
 import { registerListen } from './commands/listen.ts';
 import { registerLogin } from './commands/login.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerRootKey } from './commands/root-key.ts';
 import { registerStart } from './commands/start.ts';
 import { registerVerify } from './commands/verify.ts';
 import { registerWebhooks } from './commands/webhooks.ts';
@@ -29,6 +30,8 @@ export interface CliContext {
   globals(command: Command): GlobalOptions;
   /** A client for the server, key and account resolved from flags, environment and profile. */
   client(command: Command): ApiClient;
+  /** {@link client}, with its account settled: given, or the key's own (an account key's). */
+  accountClient(command: Command): Promise<ApiClient>;
 }
 
 const EXIT_CODES_HELP = `
@@ -36,7 +39,8 @@ Exit codes:
   0  success
   1  the API answered with an error (its code and message are printed on stderr),
      or a check failed (verify: invalid signature; webhooks test: the endpoint failed)
-  2  usage or configuration error (bad arguments, no key or account, unreadable file)
+  2  usage or configuration error (bad arguments, no key or account, unreadable file,
+     root-key rotate on an embedded store a server is using)
   3  the server cannot be reached`;
 
 export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
@@ -46,6 +50,11 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
     paintErr: palette(process.stderr, env),
     globals: (command) => command.optsWithGlobals<GlobalOptions>(),
     client: (command) => new ApiClient(resolveConnection(command.optsWithGlobals<GlobalOptions>(), env)),
+    async accountClient(command) {
+      const client = this.client(command);
+      await client.resolveAccount();
+      return client;
+    },
   };
 
   // Settings made before .command() are inherited by every subcommand.
@@ -63,6 +72,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
 
   registerStart(program, ctx);
   registerMigrate(program, ctx);
+  registerRootKey(program, ctx);
   registerLogin(program, ctx);
   registerAccounts(program, ctx);
   registerKeys(program, ctx);
@@ -77,7 +87,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
     `
 Examples:
   $ hooklane start                                    # run the server (same environment as npm start)
-  $ hooklane login --url https://hooks.example.com --key hlk_... --account acc_...
+  $ hooklane login --url https://hooks.example.com --key hlk_...   # the key's account is saved with it
   $ hooklane webhooks create https://example.com/hooks --events flow_completed,nps_score
   $ hooklane events send --sample flow_completed
   $ hooklane deliveries list --status failed

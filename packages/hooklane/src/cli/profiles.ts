@@ -2,7 +2,8 @@
  * Saved connections (`hooklane login`) and how a command decides which server, key and
  * account to use: command-line flags first; then, when a profile is named (`--profile` or
  * HOOKLANE_PROFILE), that profile before the environment; otherwise the environment
- * (HOOKLANE_URL, HOOKLANE_KEY, HOOKLANE_ACCOUNT) before the `default` profile.
+ * (HOOKLANE_URL, HOOKLANE_KEY, HOOKLANE_ACCOUNT) before the `default` profile. A profile's
+ * account goes with its key: it is used only when the key in use is the profile's.
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -103,9 +104,12 @@ export function resolveConnection(options: GlobalOptions, env: Env): Connection 
   };
   const pick = (flag: string | undefined, environment: string | undefined, saved: string | undefined) =>
     nonEmpty(flag) ?? (named !== undefined ? (saved ?? environment) : (environment ?? saved));
+  const key = pick(options.key, fromEnv.key, profile?.key) ?? null;
+  const keyFromProfile = profile !== undefined && key !== null && key === profile.key;
   return {
     url: pick(options.url, fromEnv.url, profile?.url) ?? DEFAULT_URL,
-    key: pick(options.key, fromEnv.key, profile?.key) ?? null,
-    account: pick(options.account, fromEnv.account, profile?.account) ?? null,
+    key,
+    account: pick(options.account, fromEnv.account, keyFromProfile ? profile.account : undefined) ?? null,
+    profile: keyFromProfile ? (named ?? DEFAULT_PROFILE) : null,
   };
 }

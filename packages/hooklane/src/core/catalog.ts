@@ -1,5 +1,5 @@
 /**
- * The event catalog (SPEC §2) as data: every known event type, how it is recognised from an
+ * The event catalog as data: every known event type, how it is recognised from an
  * event's `name` and attributes, where its content id lives, its JSON Schema and a sample.
  *
  * Pure: no I/O, no environment. Everything exported is deeply frozen, because the same
@@ -535,7 +535,7 @@ const AUTO_SEGMENT_CHANGED_SAMPLE = {
 const FLOW_ID = requires({ flowId: CONTENT_ID });
 const CHECKLIST_ID = requires({ checklistId: CONTENT_ID });
 
-/** The catalog in SPEC §2's order; `EVENT_TYPES` is derived from it. */
+/** The catalog in its documented order; `EVENT_TYPES` is derived from it. */
 const DEFINITIONS: readonly Definition[] = [
   {
     id: 'nps_score',
@@ -779,7 +779,7 @@ function schemaOf(definition: Definition, names: readonly string[]): Record<stri
   };
 }
 
-/** Every catalog type, in SPEC §2's order. */
+/** Every catalog type, in the catalog's documented order. */
 export const EVENT_TYPES: readonly EventType[] = deepFreeze(
   DEFINITIONS.map((definition): EventType => {
     const names = [...new Set(definition.recognisedBy.map((recognition) => recognition.name))];
@@ -841,7 +841,7 @@ export function findEventType(id: string): EventType | undefined {
 }
 
 /**
- * Which catalog type an event is, per SPEC §2; `undefined` means a custom event.
+ * Which catalog type an event is, by its name and attributes; `undefined` means a custom event.
  *
  * Only the name and attributes are read, and nothing is validated: an `appcues:flow_completed`
  * without a `flowId` is still Web Flow Completed (and validation then refuses it).

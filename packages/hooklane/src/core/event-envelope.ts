@@ -1,5 +1,5 @@
 /**
- * Fills in what the server owns in an accepted event, per SPEC §1: `ingested_at` always,
+ * Fills in what the server owns in an accepted event: `ingested_at` always,
  * and `id`, `account_id` and `timestamp` only when the sender left them out. The sender's
  * fields keep their order and values; added fields go at the end.
  */

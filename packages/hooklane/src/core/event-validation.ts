@@ -1,6 +1,6 @@
 /**
  * Validation of an incoming event as the sender gave it, before the server fills anything in:
- * the envelope every event needs (SPEC §1), then, for catalog types, the type's schema.
+ * the envelope every event needs, then, for catalog types, the type's schema.
  *
  * @module
  */

@@ -39,6 +39,10 @@ export interface Webhook {
   readonly filters: WebhookFilters;
   readonly format: PayloadFormat;
   readonly batchWindowMs: number;
+  /**
+   * Static headers sent with every attempt. As the store keeps them (and claims carry them)
+   * their values are sealed; the webhook service and the engine open them (core/static-headers.ts).
+   */
   readonly headers: Readonly<Record<string, string>>;
   readonly enabled: boolean;
   readonly disabledReason: string | null;

@@ -35,6 +35,14 @@ export class SecretBox {
     this.#keys = new Map([...previous, key].map((k) => [keyIdOf(k), k]));
   }
 
+  /**
+   * True when `value` has the sealed form (a key id, a 12-byte iv, a 16-byte tag), which no
+   * plaintext written before values were sealed is expected to have.
+   */
+  static isSealed(value: string): boolean {
+    return /^v1\.[0-9a-f]{8}\.[\w-]{16}\.[\w-]{22}\.[\w-]*$/.test(value);
+  }
+
   /** True when `sealed` was sealed with a previous key. */
   needsReseal(sealed: string): boolean {
     return sealed.split('.')[1] !== this.keyId;

@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 
 /**
- * The two signature schemes of SPEC §4. The key bytes are the base64-decoded part of a
+ * The two signature schemes (Standard Webhooks and Appcues', see docs/delivery.md). The key bytes are the base64-decoded part of a
  * `whsec_` secret, else the secret's UTF-8 bytes.
  */
 export function secretKeyBytes(secret: string): Buffer {

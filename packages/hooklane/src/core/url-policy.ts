@@ -1,5 +1,5 @@
 /**
- * Webhook target policy (SPEC §5, last bullet): only `http`/`https` targets, and — unless private
+ * Webhook target policy: only `http`/`https` targets, and — unless private
  * networks are explicitly allowed — no target whose address is not global unicast.
  *
  * This module is pure (no DNS, no sockets). It judges what can be judged from the URL alone: IP

@@ -1,5 +1,5 @@
 /**
- * Connect-time SSRF guard for undici (SPEC §5, last bullet).
+ * Connect-time SSRF guard for undici: the address actually dialled is checked, not only the URL.
  *
  * Checking the URL at creation time is not enough: a hostname can resolve to a public address
  * when the webhook is created and to 127.0.0.1 or 169.254.169.254 later (DNS rebinding). So the

@@ -1,18 +1,21 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { Ajv } from 'ajv';
+import { Ajv, type FormatDefinition } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyRequest,
   type FastifySchemaCompiler,
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { HooklaneError } from '../core/errors.ts';
 import type { Authenticate } from '../services/auth.ts';
 import { installAuth } from './auth.ts';
 import { installBodyBudget } from './body-budget.ts';
-import { installErrorHandler } from './error-handler.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
+import { installJsonBody, textProblem } from './json-body.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import type { RouteDeps } from './routes/deps.ts';
@@ -34,7 +37,16 @@ function validatorCompiler(): FastifySchemaCompiler<unknown> {
   } as const;
   const coercing = new Ajv({ ...options, coerceTypes: 'array' });
   const strict = new Ajv({ ...options, coerceTypes: false });
-  for (const ajv of [coercing, strict]) addFormats.default(ajv);
+  // RFC 3339 admits leap seconds (23:59:60), which Date.parse cannot read: a time the server
+  // reads as NaN is refused here, not passed on to a store.
+  const rfc3339 = addFormats.default.get('date-time') as FormatDefinition<string> & {
+    validate: (text: string) => boolean;
+  };
+  const dateTime: FormatDefinition<string> = {
+    ...rfc3339,
+    validate: (text) => rfc3339.validate(text) && Number.isFinite(Date.parse(text)),
+  };
+  for (const ajv of [coercing, strict]) addFormats.default(ajv).addFormat('date-time', dateTime);
   return ({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? strict : coercing;
     const id = (schema as { $id?: string }).$id;
@@ -42,25 +54,83 @@ function validatorCompiler(): FastifySchemaCompiler<unknown> {
   };
 }
 
+/** Refuses path parameters and query strings holding text Hooklane refuses in bodies too. */
+function refuseUnacceptableText(request: FastifyRequest): void {
+  const refuse = (where: 'params' | 'querystring', name: string, problem: string) => {
+    const what = where === 'params' ? 'Path parameter' : 'Query parameter';
+    throw new HooklaneError('validation_failed', `${what} "${name}": ${problem}.`, [
+      { path: `${where}/${name}`, message: problem },
+    ]);
+  };
+  for (const [name, value] of Object.entries((request.params ?? {}) as Record<string, unknown>)) {
+    const problem = typeof value === 'string' ? textProblem(value) : undefined;
+    if (problem !== undefined) refuse('params', name, `the value ${problem}`);
+  }
+  for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+    const nameProblem = textProblem(name);
+    if (nameProblem !== undefined) refuse('querystring', name, `the name ${nameProblem}`);
+    for (const item of Array.isArray(value) ? value : [value]) {
+      const problem = typeof item === 'string' ? textProblem(item) : undefined;
+      if (problem !== undefined) refuse('querystring', name, `the value ${problem}`);
+    }
+  }
+}
+
+/** Whether a request carries a body, read or not (GET and HEAD bodies are never read). */
+function hasBody(request: FastifyRequest): boolean {
+  if (request.body !== undefined) return true;
+  const length = request.headers['content-length'];
+  if (length !== undefined && length !== '0') return true;
+  return (
+    (request.method === 'GET' || request.method === 'HEAD') &&
+    request.headers['transfer-encoding'] !== undefined
+  );
+}
+
 /**
  * What every Hooklane HTTP server shares: the logger, strict validation, unknown query
- * parameters refused, JSON only, and the one error handler.
+ * parameters refused, bodies refused where a route takes none, JSON only, and the one error
+ * handler, which answers every refusal, Fastify's and Node's included.
  */
 function baseApp(deps: { config: RouteDeps['config']; logger: Logger }): FastifyInstance {
+  const logger = deps.logger as FastifyBaseLogger;
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    loggerInstance: logger,
     bodyLimit: deps.config.maxBodyBytes,
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler: clientErrorHandler(logger),
+    // Fastify's own 503 while closing is not in the catalogue's shape: the hook below answers it.
+    return503OnClosing: false,
+  });
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  // First of all hooks: nothing, authentication included, may read a store with such text.
+  app.addHook('onRequest', async (request) => {
+    if (closing) throw new HooklaneError('unavailable', 'The server is shutting down; retry shortly.');
+    refuseUnacceptableText(request);
   });
   app.setValidatorCompiler(validatorCompiler());
   // JSON only: Fastify's default text/plain parser would let a string body reach validation (415 instead).
   app.removeContentTypeParser('text/plain');
+  installJsonBody(app);
 
-  // Unknown query parameters are refused, not ignored: routes without a query schema get an empty strict one.
+  const refuseBody = async (request: FastifyRequest) => {
+    if (hasBody(request)) throw new HooklaneError('unexpected_body');
+  };
   app.addHook('onRoute', (route) => {
-    if (route.method === 'HEAD' || route.url.startsWith('/docs')) return;
+    if (route.method === 'HEAD') return;
+    // A body sent where none is read would be ignored without a word: refused instead.
+    if (route.schema?.body === undefined) {
+      const own = route.preValidation;
+      route.preValidation =
+        own === undefined ? [refuseBody] : [refuseBody, ...(Array.isArray(own) ? own : [own])];
+    }
+    if (route.url.startsWith('/docs')) return;
     route.schema ??= {};
+    // Unknown query parameters are refused, not ignored: routes without a query schema get an empty strict one.
     route.schema.querystring ??= NoQuery;
   });
   app.addSchema(ErrorBody);

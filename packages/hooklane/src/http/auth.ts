@@ -5,11 +5,11 @@ import type { Authenticate, Principal } from '../services/auth.ts';
 import type { Store } from '../store/store.ts';
 
 /**
- * Who may call a route: `public` (anyone), `root`, or an account role. `admin` routes
- * admit admin keys, `viewer` routes admin and viewer keys, `ingest` routes admin and
- * ingest keys. The root key passes everywhere.
+ * Who may call a route: `public` (anyone), `key` (any valid key), `root`, or an account
+ * role. `admin` routes admit admin keys, `viewer` routes admin and viewer keys, `ingest`
+ * routes admin and ingest keys. The root key passes everywhere.
  */
-export type Access = 'public' | 'root' | 'admin' | 'viewer' | 'ingest';
+export type Access = 'public' | 'key' | 'root' | 'admin' | 'viewer' | 'ingest';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -21,11 +21,15 @@ declare module 'fastify' {
 }
 
 const ADMITS: Record<Exclude<Access, 'public'>, readonly Role[]> = {
+  key: ['root', 'admin', 'viewer', 'ingest'],
   root: ['root'],
   admin: ['root', 'admin'],
   viewer: ['root', 'admin', 'viewer'],
   ingest: ['root', 'admin', 'ingest'],
 };
+
+/** "An ingest key", "An admin key", "A viewer key". */
+const capitalArticle = (word: string): string => (/^[aeiou]/i.test(word) ? 'An' : 'A');
 
 /**
  * Decides 401, 404 and 403 in `onRequest`, before the body is read or validated. A key of
@@ -52,8 +56,14 @@ export function installAuth(app: FastifyInstance, authenticate: Authenticate, st
     if (!ADMITS[access].includes(principal.role)) {
       throw new HooklaneError(
         'forbidden',
-        `A ${principal.role} key cannot do this; it needs ${access === 'root' ? 'the root key' : `an ${access === 'viewer' ? 'admin or viewer' : access === 'ingest' ? 'admin or ingest' : 'admin'} key`}.`,
+        `${capitalArticle(principal.role)} ${principal.role} key cannot do this; it needs ${access === 'root' ? 'the root key' : `an ${access === 'viewer' ? 'admin or viewer' : access === 'ingest' ? 'admin or ingest' : 'admin'} key`}.`,
       );
     }
   });
+}
+
+/** The role of the key that called a route with access above `public` (auth has run). */
+export function roleOf(request: FastifyRequest): Role {
+  if (!request.principal) throw new HooklaneError('unauthorized');
+  return request.principal.role;
 }

@@ -1,7 +1,11 @@
-import type { Account, ApiKey, Attempt, Delivery, Webhook } from '../core/model.ts';
+import { headersForRole } from '../core/header-masking.ts';
+import type { Account, ApiKey, Attempt, Delivery, Role, Webhook } from '../core/model.ts';
 import type { DeliveryDetail } from '../services/deliveries.ts';
 
-/** Domain objects → the API's snake_case JSON, times as ISO 8601. */
+/**
+ * Domain objects → the API's snake_case JSON, times as ISO 8601. Presenters of what holds
+ * static header values take the caller's role: those values are shown by role.
+ */
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
@@ -20,7 +24,7 @@ export const presentKey = (key: ApiKey) => ({
   revoked_at: isoOrNull(key.revokedAt),
 });
 
-export const presentWebhook = (webhook: Webhook) => ({
+export const presentWebhook = (webhook: Webhook, role: Role) => ({
   id: webhook.id,
   name: webhook.name,
   url: webhook.url,
@@ -28,7 +32,7 @@ export const presentWebhook = (webhook: Webhook) => ({
   filters: { content_ids: webhook.filters.contentIds },
   format: webhook.format,
   batch_window_ms: webhook.batchWindowMs,
-  headers: webhook.headers,
+  headers: headersForRole(webhook.headers, role),
   enabled: webhook.enabled,
   disabled_reason: webhook.disabledReason,
   signed: webhook.signed,
@@ -51,14 +55,14 @@ export const presentDelivery = (delivery: Delivery) => ({
   updated_at: iso(delivery.updatedAt),
 });
 
-const presentAttempt = (attempt: Attempt, body: string | null) => ({
+const presentAttempt = (attempt: Attempt, body: string | null, role: Role) => ({
   id: attempt.id,
   number: attempt.number,
   started_at: iso(attempt.startedAt),
   duration_ms: attempt.durationMs,
   url: attempt.url,
   request: {
-    headers: attempt.requestHeaders,
+    headers: headersForRole(attempt.requestHeaders, role),
     body: Object.keys(attempt.requestHeaders).length > 0 ? body : null,
   },
   response:
@@ -73,8 +77,11 @@ const presentAttempt = (attempt: Attempt, body: string | null) => ({
   next_attempt_at: isoOrNull(attempt.nextAttemptAt),
 });
 
-export const presentDeliveryDetail = ({ delivery, attempts, body, eventIds }: DeliveryDetail) => ({
+export const presentDeliveryDetail = (
+  { delivery, attempts, body, eventIds }: DeliveryDetail,
+  role: Role,
+) => ({
   ...presentDelivery(delivery),
   event_ids: eventIds,
-  attempts: attempts.map((attempt) => presentAttempt(attempt, body)),
+  attempts: attempts.map((attempt) => presentAttempt(attempt, body, role)),
 });

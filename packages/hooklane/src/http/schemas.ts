@@ -52,6 +52,18 @@ export const KeyResponse = Type.Object({
   key: Type.Optional(Type.String({ description: 'The key itself: only in the create response' })),
 });
 
+export const MeResponse = Type.Object({
+  key_id: Type.String({
+    description: 'The calling key\'s id ("root" for a root key set by HOOKLANE_ROOT_KEY)',
+  }),
+  role: Type.Union([Type.Literal('root'), ...ROLES.map((role) => Type.Literal(role))]),
+  account_id: Nullable(Type.String({ description: "The key's account; null for the root key" })),
+  name: Nullable(Type.String({ description: "The key's label, if it has one" })),
+});
+export const RootKeyResponse = Type.Object({
+  key: Type.String({ description: 'The new root key: shown this once' }),
+});
+
 const EventNames = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
   minItems: 1,
   maxItems: 100,
@@ -66,7 +78,11 @@ const Filters = Type.Object(
   { additionalProperties: false },
 );
 const Format = Type.Union(PAYLOAD_FORMATS.map((format) => Type.Literal(format)));
-const Headers = Type.Record(Type.String(), Type.String({ maxLength: 4096 }), { maxProperties: 20 });
+const Headers = Type.Record(Type.String(), Type.String({ maxLength: 4096 }), {
+  maxProperties: 20,
+  description:
+    "Static headers sent with every attempt. Refused (400 naming the header): Hooklane's own (content-type, user-agent, webhook-*, x-apc-*), hop-by-hop headers (connection, keep-alive, proxy-connection, te, trailer, transfer-encoding, upgrade), expect, host, content-length, and invalid names or values.",
+});
 const BatchWindow = Type.Integer({
   minimum: 0,
   maximum: 10_000,
@@ -110,7 +126,9 @@ export const WebhookResponse = Type.Object({
   filters: Type.Object({ content_ids: Nullable(Type.Array(Type.String())) }),
   format: Type.String(),
   batch_window_ms: Type.Integer(),
-  headers: Type.Record(Type.String(), Type.String()),
+  headers: Type.Record(Type.String(), Type.String(), {
+    description: 'Values are encrypted at rest; shown to admin keys and root, "[hidden]" to others.',
+  }),
   enabled: Type.Boolean(),
   disabled_reason: Nullable(Type.String()),
   signed: Type.Boolean(),

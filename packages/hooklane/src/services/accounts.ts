@@ -2,10 +2,11 @@ import { HooklaneError, notFound } from '../core/errors.ts';
 import { ID_PREFIX, newId } from '../core/ids.ts';
 import type { Account, AccountRole, ApiKey } from '../core/model.ts';
 import { generateApiKey, hashApiKey } from '../core/secrets.ts';
+import { rotateRootKey } from './auth.ts';
 import type { ServiceContext } from './context.ts';
 
-/** Accounts (tenants) and their API keys. */
-export function createAccountService({ store, now }: ServiceContext) {
+/** Accounts (tenants), their API keys, and the root key. */
+export function createAccountService({ store, now, config }: ServiceContext) {
   return {
     async create(name: string): Promise<Account> {
       const account = { id: newId(ID_PREFIX.account, now()), name, createdAt: now() };
@@ -48,6 +49,11 @@ export function createAccountService({ store, now }: ServiceContext) {
       if (keyId === callerKeyId)
         throw new HooklaneError('conflict', 'A key cannot revoke itself; use another admin key.');
       if (!(await store.revokeApiKey(accountId, keyId, now()))) throw notFound('Key');
+    },
+
+    /** A new root key, returned this once; the old one stops working at once. */
+    rotateRootKey(): Promise<string> {
+      return rotateRootKey(store, config.rootKey, now());
     },
   };
 }

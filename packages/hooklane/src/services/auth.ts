@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
+import { HooklaneError } from '../core/errors.ts';
 import { ID_PREFIX, newId } from '../core/ids.ts';
-import type { Role } from '../core/model.ts';
+import type { ApiKey, Role } from '../core/model.ts';
 import { generateApiKey, hashApiKey } from '../core/secrets.ts';
 import type { Store } from '../store/store.ts';
 
@@ -9,6 +10,8 @@ export interface Principal {
   readonly role: Role;
   readonly accountId: string | null;
   readonly keyId: string;
+  /** The key's label, if it was given one. */
+  readonly name: string | null;
 }
 
 /**
@@ -21,13 +24,13 @@ export function createAuthenticator(store: Store, configuredRootKey: string | nu
     if (key.length < 10 || key.length > 200) return null;
     const hash = hashApiKey(key);
     if (rootHash !== null && timingSafeEqual(rootHash, Buffer.from(hash, 'hex'))) {
-      return { role: 'root', accountId: null, keyId: 'root' };
+      return { role: 'root', accountId: null, keyId: 'root', name: null };
     }
     const found = await store.findApiKeyByHash(hash);
     if (!found) return null;
     // A generated root key stops counting once HOOKLANE_ROOT_KEY is set.
     if (found.role === 'root' && rootHash !== null) return null;
-    return { role: found.role, accountId: found.accountId, keyId: found.id };
+    return { role: found.role, accountId: found.accountId, keyId: found.id, name: found.name };
   };
 }
 
@@ -37,24 +40,47 @@ export type Authenticate = ReturnType<typeof createAuthenticator>;
  * Makes sure the store has a root key when none is configured: generates one at first
  * start and returns it (to print once); returns null when one exists already.
  */
+function newRootKey(now: number, name: string): { apiKey: ApiKey; key: string } {
+  const key = generateApiKey('root');
+  const apiKey: ApiKey = {
+    id: newId(ID_PREFIX.key, now),
+    accountId: null,
+    role: 'root',
+    name,
+    prefix: key.slice(0, 8),
+    createdAt: now,
+    revokedAt: null,
+  };
+  return { apiKey, key };
+}
+
+/**
+ * Replaces the generated root key with a new one and returns it (to show once): the old one
+ * stops working at once. A root key set by HOOKLANE_ROOT_KEY is changed there, not here.
+ */
+export async function rotateRootKey(
+  store: Store,
+  configuredRootKey: string | null,
+  now: number,
+): Promise<string> {
+  if (configuredRootKey !== null) {
+    throw new HooklaneError(
+      'conflict',
+      'The root key is set by HOOKLANE_ROOT_KEY: change that variable and restart the server.',
+    );
+  }
+  const { apiKey, key } = newRootKey(now, 'rotated root key');
+  await store.replaceRootKey(apiKey, hashApiKey(key));
+  return key;
+}
+
 export async function ensureRootKey(
   store: Store,
   configuredRootKey: string | null,
   now: number,
 ): Promise<string | null> {
   if (configuredRootKey !== null) return null;
-  const key = generateApiKey('root');
-  const created = await store.insertRootKeyIfNone(
-    {
-      id: newId(ID_PREFIX.key, now),
-      accountId: null,
-      role: 'root',
-      name: 'generated root key',
-      prefix: key.slice(0, 8),
-      createdAt: now,
-      revokedAt: null,
-    },
-    hashApiKey(key),
-  );
+  const { apiKey, key } = newRootKey(now, 'generated root key');
+  const created = await store.insertRootKeyIfNone(apiKey, hashApiKey(key));
   return created ? key : null;
 }

@@ -5,6 +5,7 @@ import { finaliseEvent } from '../core/event-envelope.ts';
 import { ID_PREFIX, newId } from '../core/ids.ts';
 import type { Delivery, PayloadFormat, StoredSecret, Webhook } from '../core/model.ts';
 import { generateWebhookSecret } from '../core/secrets.ts';
+import { checkStaticHeaders, openHeaderValues, sealHeaderValues } from '../core/static-headers.ts';
 import { checkWebhookUrl } from '../core/url-policy.ts';
 import type { Page, WebhookChanges } from '../store/store.ts';
 import type { ServiceContext } from './context.ts';
@@ -25,12 +26,6 @@ export interface WebhookInput {
 
 export type WebhookPatch = Partial<Omit<WebhookInput, 'secret'>>;
 
-/** Headers a webhook's static headers may not set: the transport's and the signatures'. */
-const RESERVED_HEADER =
-  /^(host|content-type|content-length|connection|transfer-encoding|keep-alive|upgrade|te|trailer|user-agent|webhook-.*|x-apc-.*)$/i;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,4096}$/;
-
 /** Webhooks: subscriptions, their secrets, and the `test` action. */
 export function createWebhookService(ctx: ServiceContext) {
   const { store, config, secretBox, bus, now } = ctx;
@@ -44,28 +39,16 @@ export function createWebhookService(ctx: ServiceContext) {
     return verdict.url.href;
   };
 
-  const checkHeaders = (headers: Readonly<Record<string, string>>): Record<string, string> => {
-    const clean: Record<string, string> = {};
-    for (const [name, value] of Object.entries(headers)) {
-      if (!HEADER_NAME.test(name) || RESERVED_HEADER.test(name)) {
-        throw new HooklaneError('validation_failed', `The header name "${name}" is not allowed.`, {
-          field: 'headers',
-        });
-      }
-      if (!HEADER_VALUE.test(value)) {
-        throw new HooklaneError('validation_failed', `The value of header "${name}" is not allowed.`, {
-          field: 'headers',
-        });
-      }
-      clean[name.toLowerCase()] = value;
-    }
-    return clean;
-  };
-
   const seal = (secret: string): StoredSecret => ({
     sealed: secretBox.seal(secret),
     createdAt: now(),
     expiresAt: null,
+  });
+
+  /** The webhook with its static header values in clear (the store keeps them sealed). */
+  const opened = (webhook: Webhook): Webhook => ({
+    ...webhook,
+    headers: openHeaderValues(webhook.headers, secretBox),
   });
 
   const find = async (accountId: string, id: string): Promise<Webhook> => {
@@ -92,7 +75,7 @@ export function createWebhookService(ctx: ServiceContext) {
         filters: { contentIds: input.filters?.contentIds ? [...input.filters.contentIds] : null },
         format: input.format ?? 'appcues',
         batchWindowMs: input.batchWindowMs ?? 0,
-        headers: checkHeaders(input.headers ?? {}),
+        headers: checkStaticHeaders(input.headers ?? {}),
         enabled: input.enabled ?? true,
         disabledReason: input.enabled === false ? 'created disabled' : null,
         failingSince: null,
@@ -100,14 +83,20 @@ export function createWebhookService(ctx: ServiceContext) {
         createdAt: at,
         updatedAt: at,
       };
-      await store.insertWebhook(webhook, secret === null ? null : seal(secret));
+      await store.insertWebhook(
+        { ...webhook, headers: sealHeaderValues(webhook.headers, secretBox) },
+        secret === null ? null : seal(secret),
+      );
       return { webhook, secret };
     },
 
-    get: find,
+    /** A webhook, its static header values in clear: the API masks them for those who may not read them. */
+    async get(accountId: string, id: string): Promise<Webhook> {
+      return opened(await find(accountId, id));
+    },
 
-    list(accountId: string, page: Page): Promise<Webhook[]> {
-      return store.listWebhooks(accountId, page);
+    async list(accountId: string, page: Page): Promise<Webhook[]> {
+      return (await store.listWebhooks(accountId, page)).map(opened);
     },
 
     /**
@@ -126,13 +115,15 @@ export function createWebhookService(ctx: ServiceContext) {
         }),
         ...(patch.format !== undefined && { format: patch.format }),
         ...(patch.batchWindowMs !== undefined && { batchWindowMs: patch.batchWindowMs }),
-        ...(patch.headers !== undefined && { headers: checkHeaders(patch.headers) }),
+        ...(patch.headers !== undefined && {
+          headers: sealHeaderValues(checkStaticHeaders(patch.headers), secretBox),
+        }),
         ...(patch.enabled !== undefined && { enabled: patch.enabled }),
       };
       const updated = await store.updateWebhook(accountId, id, changes, now());
       if (!updated) throw notFound('Webhook');
       if (changes.enabled) bus.workAvailable();
-      return updated;
+      return opened(updated);
     },
 
     async delete(accountId: string, id: string): Promise<void> {

@@ -10,13 +10,13 @@ type Part<K extends keyof Store> = Pick<Store, K>;
 export interface StoreParts {
   readonly connection: Part<'migrate' | 'ping' | 'close'>;
   readonly accounts: Part<
-    'createAccount' | 'getAccount' | 'insertApiKey' | 'insertRootKeyIfNone' | 'findApiKeyByHash'
+    'createAccount' | 'getAccount' | 'insertApiKey' | 'insertRootKeyIfNone' | 'replaceRootKey'
   > &
-    Part<'listApiKeys' | 'revokeApiKey'>;
+    Part<'findApiKeyByHash' | 'listApiKeys' | 'revokeApiKey'>;
   readonly webhooks: Part<
     'insertWebhook' | 'getWebhook' | 'listWebhooks' | 'updateWebhook' | 'deleteWebhook'
   > &
-    Part<'listSecrets' | 'resealSecrets' | 'replaceSecret'>;
+    Part<'listSecrets' | 'resealSecrets' | 'resealWebhookHeaders' | 'replaceSecret'>;
   readonly ingest: Part<'ingest' | 'insertTestDelivery'>;
   readonly claim: Part<'claimDue' | 'releaseClaims' | 'nextDueAt'>;
   readonly recordAttempts: Part<'recordAttempts'>;
@@ -49,6 +49,7 @@ export abstract class AssembledStore implements Store {
   insertApiKey: Store['insertApiKey'] = (...a) => this.#parts.accounts.insertApiKey(...a);
   insertRootKeyIfNone: Store['insertRootKeyIfNone'] = (...a) =>
     this.#parts.accounts.insertRootKeyIfNone(...a);
+  replaceRootKey: Store['replaceRootKey'] = (...a) => this.#parts.accounts.replaceRootKey(...a);
   findApiKeyByHash: Store['findApiKeyByHash'] = (...a) => this.#parts.accounts.findApiKeyByHash(...a);
   listApiKeys: Store['listApiKeys'] = (...a) => this.#parts.accounts.listApiKeys(...a);
   revokeApiKey: Store['revokeApiKey'] = (...a) => this.#parts.accounts.revokeApiKey(...a);
@@ -60,6 +61,8 @@ export abstract class AssembledStore implements Store {
   deleteWebhook: Store['deleteWebhook'] = (...a) => this.#parts.webhooks.deleteWebhook(...a);
   listSecrets: Store['listSecrets'] = (...a) => this.#parts.webhooks.listSecrets(...a);
   resealSecrets: Store['resealSecrets'] = (...a) => this.#parts.webhooks.resealSecrets(...a);
+  resealWebhookHeaders: Store['resealWebhookHeaders'] = (...a) =>
+    this.#parts.webhooks.resealWebhookHeaders(...a);
   replaceSecret: Store['replaceSecret'] = (...a) => this.#parts.webhooks.replaceSecret(...a);
 
   ingest: Store['ingest'] = (...a) => this.#parts.ingest.ingest(...a);

@@ -14,14 +14,20 @@ export interface SqlDialect {
   readonly lockSkipLocked: string;
 }
 
+const INSERT_ROOT_KEY = `INSERT INTO api_keys (id, account_id, role, name, prefix, hash, created_at)
+  VALUES ($1, NULL, 'root', $2, $3, $4, $5)`;
+
 export const SQL = {
   insertAccount: 'INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)',
   account: 'SELECT * FROM accounts WHERE id = $1',
 
   insertApiKey:
     'INSERT INTO api_keys (id, account_id, role, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-  insertRootKeyIfNone: `INSERT INTO api_keys (id, account_id, role, name, prefix, hash, created_at)
-    VALUES ($1, NULL, 'root', $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+  insertRootKeyIfNone: `${INSERT_ROOT_KEY} ON CONFLICT DO NOTHING`,
+  insertRootKey: INSERT_ROOT_KEY,
+  /** An UPDATE, not a delete and insert: on PostgreSQL the api_keys trigger tells every process. */
+  replaceRootKey: `UPDATE api_keys SET id = $1, name = $2, prefix = $3, hash = $4, created_at = $5, revoked_at = NULL
+    WHERE role = 'root'`,
   apiKeyByHash: 'SELECT * FROM api_keys WHERE hash = $1 AND revoked_at IS NULL',
   apiKeysOf: 'SELECT * FROM api_keys WHERE account_id = $1 ORDER BY id',
   revokeApiKey:
@@ -44,6 +50,9 @@ export const SQL = {
   expireSecrets: `UPDATE webhook_secrets SET expires_at = CASE WHEN expires_at IS NULL OR expires_at > $1 THEN $1
     ELSE expires_at END WHERE webhook_id = $2 AND (expires_at IS NULL OR expires_at > $3)`,
   setSigned: 'UPDATE webhooks SET signed = $1, updated_at = $2 WHERE id = $3',
+  webhooksWithHeaders: "SELECT id, headers FROM webhooks WHERE headers <> '{}'",
+  /** New headers `$1` for webhook `$2`, unless they changed since they were read as `$3`. */
+  resealHeaders: 'UPDATE webhooks SET headers = $1 WHERE id = $2 AND headers = $3',
 
   insertEvent: `INSERT INTO events (account_id, id, name, type_id, user_id, content_id, occurred_at, ingested_at, body)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,

@@ -42,6 +42,11 @@ export interface Store {
   insertApiKey(key: ApiKey, hash: string): Promise<void>;
   /** Stores a generated root key unless the store already has one: the first process wins. */
   insertRootKeyIfNone(key: ApiKey, hash: string): Promise<boolean>;
+  /**
+   * Makes `key` the store's root key: the one stored before (a store keeps one) stops
+   * working at once, in every process.
+   */
+  replaceRootKey(key: ApiKey, hash: string): Promise<void>;
   findApiKeyByHash(hash: string): Promise<ApiKey | null>;
   listApiKeys(accountId: string): Promise<ApiKey[]>;
   revokeApiKey(accountId: string, id: string, now: number): Promise<boolean>;
@@ -62,6 +67,13 @@ export interface Store {
   listSecrets(webhookId: string, now: number): Promise<StoredSecret[]>;
   /** Re-encrypts stored secrets: `reseal` returns the new sealed form, or null to leave one as is. */
   resealSecrets(reseal: (sealed: string) => string | null): Promise<number>;
+  /**
+   * Rewrites webhooks' static headers as stored (their values are sealed like secrets):
+   * `reseal` returns the new headers, or null to leave a webhook's as they are.
+   */
+  resealWebhookHeaders(
+    reseal: (headers: Readonly<Record<string, string>>) => Record<string, string> | null,
+  ): Promise<number>;
   /** Adds a new newest secret; the others stay valid until `graceUntil`. A null secret removes signing. */
   replaceSecret(
     webhookId: string,

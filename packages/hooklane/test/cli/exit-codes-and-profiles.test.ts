@@ -56,7 +56,6 @@ describe('exit codes, help and profiles', () => {
       [['webhooks', 'list', '--bogus'], /unknown option '--bogus'/],
       [['keys', 'create'], /required option '--role <role>'/],
       [['keys', 'create', '--role', 'god'], /Allowed choices are admin, viewer, ingest/],
-      [['webhooks', 'list'], /no account: pass --account/],
       [['deliveries', 'list', '--since', 'yesterday-ish'], /expected an ISO 8601 time/],
       [['--url', 'ftp://x', 'webhooks', 'list', '--account', 'acc_1'], /must be http/],
       [[], /Usage: hooklane/],
@@ -66,6 +65,13 @@ describe('exit codes, help and profiles', () => {
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, pattern, args.join(' '));
     }
+    // An account key's account is inferred; the root key belongs to none, so it needs --account.
+    const rootWithoutAccount = await runCli(
+      ['webhooks', 'list'],
+      cliEnv({ HOOKLANE_URL: server.url, HOOKLANE_KEY: server.rootKey }),
+    );
+    assert.equal(rootWithoutAccount.code, 2, rootWithoutAccount.stderr);
+    assert.match(rootWithoutAccount.stderr, /no account: pass --account/);
     const noKey = await runCli(
       ['webhooks', 'list', '--account', account.id],
       cliEnv({ HOOKLANE_URL: server.url }),
@@ -169,7 +175,7 @@ describe('exit codes, help and profiles', () => {
 });
 
 describe('server commands', () => {
-  it('migrate applies pending migrations once, and refuses a store in use', async () => {
+  it('migrate applies pending migrations once, and leaves a store in use to the server that migrated it', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hooklane-migrate-'));
     try {
       const env = cliEnv({ HOOKLANE_DATA_DIR: dataDir });
@@ -184,8 +190,16 @@ describe('server commands', () => {
       const running = await startTestServer({ HOOKLANE_DATA_DIR: dataDir, DATABASE_URL: '' });
       try {
         const locked = await runCli(['migrate'], env);
-        assert.equal(locked.code, 2);
-        assert.match(locked.stderr, /Another Hooklane process is using/);
+        assert.equal(locked.code, 0, locked.stderr);
+        assert.match(
+          locked.stdout,
+          /^A running Hooklane server is using .*hooklane\.db: it applied the migrations when it started\. Nothing to do\.$/m,
+        );
+        const lockedJson = json(await runCli(['migrate', '--json'], env));
+        assert.equal(lockedJson.applied, 0);
+        assert.equal(lockedJson.in_use, true);
+        // The server keeps its store: nothing was opened behind its back.
+        assert.equal((await running.api('GET', '/v1/me')).status, 200);
       } finally {
         await running.close();
       }

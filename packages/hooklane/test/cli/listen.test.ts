@@ -65,7 +65,7 @@ test('listen forwards matching events, signed with --secret, and prints a line p
   assert.equal(body.id, event.id, 'the nps_score event was filtered out; flow_completed came first');
   assert.equal(body.name, 'appcues:flow_completed');
 
-  // Both header sets of SPEC §4, checked by the receiver library and the standardwebhooks package.
+  // Both signature header sets, checked by the receiver library and the standardwebhooks package.
   assert.equal(
     (await verify(request.body, request.headers, secret, { scheme: 'appcues' })).scheme,
     'appcues',

@@ -25,7 +25,7 @@ function typeOf(id: string): EventType {
 }
 
 describe('event catalog', () => {
-  it('has the 21 types of SPEC §2, in order, with unique ids', () => {
+  it('has the 21 documented types, in order, with unique ids', () => {
     assert.deepEqual(
       EVENT_TYPES.map((type) => type.id),
       [

@@ -120,7 +120,7 @@ test('payload formats build the same bytes from the same stored events', () => {
   );
 });
 
-test('signature headers follow SPEC §4, checked with an independent computation', () => {
+test('signature headers follow both documented schemes, checked with an independent computation', () => {
   const secret = generateWebhookSecret();
   assert.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
   const old = 'plain old secret';

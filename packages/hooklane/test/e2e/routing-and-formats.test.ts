@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually, startTestServer, type TestServer } from '../helpers/hooklane.ts';
 import { type Behaviour, type Received, type Receiver, startReceiver } from '../helpers/receiver.ts';
 
-// End to end: which webhooks get which events (SPEC §1, §2), how ingest validates and
-// de-duplicates, and what each payload format (SPEC §3) puts on the wire.
+// End to end: which webhooks get which events, how ingest validates and
+// de-duplicates, and what each payload format puts on the wire.
 
 interface Account {
   readonly id: string;

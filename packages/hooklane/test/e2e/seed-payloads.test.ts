@@ -8,10 +8,10 @@ import { type Received, startReceiver } from '../helpers/receiver.ts';
 import { loadSeeds } from '../helpers/seeds.ts';
 
 // End to end: the seed payloads (fixtures/appcues-examples.json) go through the API and come
-// out at a real receiver unchanged (SPEC §1, §3), signed with both schemes (SPEC §4). The
+// out at a real receiver unchanged, signed with both schemes. The
 // signatures are checked with implementations independent of Hooklane's own.
 
-/** The key bytes of a secret, as SPEC §4 states them (computed here, not with the server's code). */
+/** The key bytes of a secret, as docs/delivery.md states them (computed here, not with the server's code). */
 function keyOf(secret: string): Buffer {
   return secret.startsWith('whsec_')
     ? Buffer.from(secret.slice('whsec_'.length), 'base64')
@@ -133,7 +133,7 @@ test('every seed payload is delivered unchanged, in key order, and signed with b
   assert.equal(seeds.length, 13);
   const seen = new Set<string>();
   const payloads = seeds.map(({ title, payload }) => {
-    // The seed's NPS Feedback example reuses the NPS Score example's id (SPEC §1).
+    // The seed's NPS Feedback example reuses the NPS Score example's id.
     if (seen.has(payload.id)) {
       assert.equal(title, 'NPS Feedback');
       return { ...payload, id: randomUUID() };

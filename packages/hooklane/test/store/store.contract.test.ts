@@ -604,6 +604,37 @@ for (const backend of BACKENDS) {
       assert.equal(await store.resealSecrets(() => null), 0);
     });
 
+    test('resealing static headers rewrites only the webhooks the function reseals, and what claims send', async (t) => {
+      const store = await setup(t);
+      const a = webhook({ headers: { authorization: 'k1:a', 'x-b': 'k2:b' } });
+      const b = webhook({ headers: { authorization: 'k2:c' } });
+      await store.insertWebhook(a, null);
+      await store.insertWebhook(b, null);
+      await store.insertWebhook(webhook(), null);
+      const sendOne = async (id: string, at: number) => {
+        await store.ingest('acc_1', [event(id)], at);
+        const claimed = await claim(store, at);
+        await store.recordAttempts(claimed.map((c) => record(c, 'succeeded', at)));
+        return claimed.find((c) => c.webhook.id === a.id)?.webhook.headers;
+      };
+      assert.deepEqual(await sendOne('e1', T0), a.headers);
+      const seen: Record<string, string>[] = [];
+      const count = await store.resealWebhookHeaders((headers) => {
+        seen.push({ ...headers });
+        const stale = Object.values(headers).some((value) => value.startsWith('k1:'));
+        return stale
+          ? Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace(/^k1:/, 'k2:')]))
+          : null;
+      });
+      assert.equal(count, 1);
+      assert.equal(seen.length, 2, 'webhooks without headers are not offered');
+      const resealed = { authorization: 'k2:a', 'x-b': 'k2:b' };
+      assert.deepEqual((await store.getWebhook('acc_1', a.id))?.headers, resealed);
+      assert.deepEqual((await store.getWebhook('acc_1', b.id))?.headers, b.headers);
+      assert.deepEqual(await sendOne('e2', T0 + 1), resealed, 'claims send the resealed headers');
+      assert.equal(await store.resealWebhookHeaders(() => null), 0);
+    });
+
     test('pages walk deliveries newest first without gaps', async (t) => {
       const store = await setup(t);
       await store.insertWebhook(webhook(), null);

@@ -185,7 +185,7 @@ Examples:
   $ hooklane deliveries list --webhook wh_... --limit 10 --json | jq '.data[].status'`,
     )
     .action(async (options: ListOptions, command: Command) => {
-      const client = ctx.client(command);
+      const client = await ctx.accountClient(command);
       const query = {
         webhook_id: options.webhook,
         event_id: options.event,
@@ -226,7 +226,7 @@ Examples:
       '\nExamples:\n  $ hooklane deliveries show dlv_...\n  $ hooklane deliveries show dlv_... --bodies',
     )
     .action(async (id: string, options: { bodies?: boolean }, command: Command) => {
-      const client = ctx.client(command);
+      const client = await ctx.accountClient(command);
       const delivery = await client.request<Delivery>('GET', deliveryPath(client, id));
       if (ctx.globals(command).json) return printJson(delivery);
       const { paint } = ctx;
@@ -287,7 +287,7 @@ Examples:
       '\nExamples:\n  $ hooklane deliveries retry dlv_...\n  $ hooklane deliveries retry dlv_... --wait',
     )
     .action(async (id: string, options: { wait?: boolean; timeout: number }, command: Command) => {
-      const client = ctx.client(command);
+      const client = await ctx.accountClient(command);
       const json = ctx.globals(command).json;
       const queued = await client.request<Delivery>('POST', `${deliveryPath(client, id)}/retry`);
       if (!options.wait) {
@@ -322,7 +322,7 @@ Examples:
   $ hooklane deliveries recover --since 2025-05-01T00:00:00Z --until 2025-05-02T00:00:00Z --webhook wh_...`,
     )
     .action(async (options: RecoverOptions, command: Command) => {
-      const client = ctx.client(command);
+      const client = await ctx.accountClient(command);
       const json = ctx.globals(command).json;
       const since = options.since;
       // A fixed end keeps deliveries created while this runs out of the window.

@@ -77,7 +77,7 @@ Examples:
         throw new UsageError('nothing to send: give a JSON file, pipe JSON on stdin, or use --sample <type>');
       }
       const body = options.sample !== undefined ? sampleEvent(options.sample) : await readJson(file);
-      const client = ctx.client(command);
+      const client = await ctx.accountClient(command);
       const result = await client.request<{ ids: string[] }>('POST', client.accountPath('/events'), { body });
       if (ctx.globals(command).json) return printJson(result);
       printNote(`Accepted ${plural(result.ids.length, 'event')}:`);

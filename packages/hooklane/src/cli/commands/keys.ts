@@ -46,7 +46,7 @@ Examples:
   $ HOOKLANE_KEY=$(hooklane keys create --role ingest --json | jq -r .key)`,
     )
     .action(async (options: { role: string; name?: string }, command: Command) => {
-      const client = ctx.client(command);
+      const client = await ctx.accountClient(command);
       const created = await client.request<ApiKey>('POST', client.accountPath('/keys'), {
         body: { role: options.role, ...(options.name === undefined ? {} : { name: options.name }) },
       });
@@ -70,7 +70,7 @@ Examples:
     .description("List the account's keys (never their values)")
     .addHelpText('after', '\nExample:\n  $ hooklane keys list --json')
     .action(async (_options: unknown, command: Command) => {
-      const client = ctx.client(command);
+      const client = await ctx.accountClient(command);
       const page = await client.request<{ data: ApiKey[] }>('GET', client.accountPath('/keys'));
       if (ctx.globals(command).json) return printJson(page);
       const rows = page.data.map((key) => [
@@ -90,7 +90,7 @@ Examples:
     .argument('<id>', 'key id (key_...)')
     .addHelpText('after', '\nExample:\n  $ hooklane keys revoke key_...')
     .action(async (id: string, _options: unknown, command: Command) => {
-      const client = ctx.client(command);
+      const client = await ctx.accountClient(command);
       await client.request('DELETE', client.accountPath(`/keys/${encodeURIComponent(id)}`));
       if (ctx.globals(command).json) printJson({ id, revoked: true });
       else printLine(`Revoked ${id}.`);

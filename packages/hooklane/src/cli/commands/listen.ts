@@ -285,7 +285,7 @@ Examples:
       if (target.protocol !== 'http:' && target.protocol !== 'https:') {
         throw new UsageError('--forward-to must be an http:// or https:// URL');
       }
-      const client = ctx.client(command);
+      const client = await ctx.accountClient(command);
       // Resolve the account and key now: a missing one is a usage error before any connection.
       client.accountPath();
       client.headers();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ApiClient, ApiError, UsageError } from '../api-client.ts';
+import { ApiClient, UsageError } from '../api-client.ts';
 import type { CliContext } from '../main.ts';
 import { printJson, printLine, printNote } from '../output.ts';
 import { DEFAULT_PROFILE, DEFAULT_URL, namedProfile, saveProfile } from '../profiles.ts';
@@ -8,17 +8,23 @@ import { DEFAULT_PROFILE, DEFAULT_URL, namedProfile, saveProfile } from '../prof
 export function registerLogin(program: Command, ctx: CliContext): void {
   program
     .command('login')
-    .description('Save a server URL, API key and account as a profile (checked against the server first)')
+    .description(
+      'Save a server URL and API key (and its account) as a profile, checked against the server first',
+    )
     .option('--no-verify', 'save without contacting the server')
     .addHelpText(
       'after',
       `
+The server says which account an account key belongs to (GET /v1/me), and that account is saved
+with the key. The root key belongs to no account: give --account, or let \`hooklane accounts
+create\` save the account it creates in the profile (see \`hooklane accounts create --help\`).
+
 The profile is saved under --profile (default "default") in $HOOKLANE_CONFIG_DIR/profiles.json
 (else ~/.config/hooklane/profiles.json), readable by you only (mode 0600). Later commands use
 the "default" profile, or the one named by --profile / HOOKLANE_PROFILE.
 
 Examples:
-  $ hooklane login --url https://hooks.example.com --key hlk_... --account acc_...
+  $ hooklane login --url https://hooks.example.com --key hlk_...
   $ hooklane login --profile local --url http://127.0.0.1:8080 --key hlr_...
   $ hooklane --profile local accounts create "Acme"`,
     )
@@ -27,18 +33,20 @@ Examples:
       const name = namedProfile(globals, ctx.env) ?? DEFAULT_PROFILE;
       const url = globals.url ?? ctx.env.HOOKLANE_URL ?? DEFAULT_URL;
       const key = globals.key ?? ctx.env.HOOKLANE_KEY;
-      const account = globals.account ?? ctx.env.HOOKLANE_ACCOUNT;
+      let account = globals.account ?? ctx.env.HOOKLANE_ACCOUNT;
       if (!key) throw new UsageError('login needs --key (or HOOKLANE_KEY)');
       const client = new ApiClient({ url, key, account: account ?? null });
       if (options.verify) {
-        // The API decides 401 before anything else, so reading the account (or, without one, an
-        // account that does not exist: 404) proves the key. An ingest key may not read it (403).
-        try {
-          await client.request('GET', account ? client.accountPath() : '/v1/accounts/acc_0');
-        } catch (error) {
-          const authenticated =
-            error instanceof ApiError && (error.status === 403 || (!account && error.status === 404));
-          if (!authenticated) throw error;
+        // A refused key answers 401 here and is not saved.
+        const me = await client.me();
+        if (me.account_id !== null) {
+          if (account && account !== me.account_id) {
+            throw new UsageError(`this key belongs to account ${me.account_id}, not ${account}`);
+          }
+          account = me.account_id;
+        } else if (account) {
+          // The root key: check that the account exists (404 otherwise).
+          await client.request('GET', client.accountPath());
         }
       }
       const path = saveProfile(ctx.env, name, { url: client.baseUrl, key, ...(account ? { account } : {}) });
@@ -47,7 +55,9 @@ Examples:
         printLine(
           `Saved profile "${name}" (${client.baseUrl}${account ? `, account ${account}` : ''}) to ${path}`,
         );
-      if (!account && !globals.json)
-        printNote('No account saved: pass --account to account-scoped commands.');
+      if (!account && !globals.json && options.verify)
+        printNote(
+          'This is the root key, which belongs to no account: `hooklane accounts create <name>` saves the account it creates in this profile (or pass --account).',
+        );
     });
 }

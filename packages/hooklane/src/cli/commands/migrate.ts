@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CliError, EXIT, UsageError } from '../api-client.ts';
 import type { CliContext } from '../main.ts';
 import { plural, printJson, printLine } from '../output.ts';
+import { databaseFailure, heldByServer, serverConfig, storeName } from '../server-store.ts';
 
 /** `hooklane migrate`: applies the store's pending migrations, with the server's configuration. */
 export function registerMigrate(program: Command, ctx: CliContext): void {
@@ -13,39 +14,34 @@ export function registerMigrate(program: Command, ctx: CliContext): void {
       'after',
       `
 Reads the same environment as the server (HOOKLANE_DATA_DIR, DATABASE_URL). The server also
-migrates at start; run this to migrate ahead of a deploy. The embedded store must not be in
-use by a running server (exit 2 if it is).
+migrates at start; run this to migrate ahead of a deploy. When a running server holds the
+embedded store, it migrated the store as it started: migrate says so and changes nothing.
 
 Examples:
   $ hooklane migrate
   $ HOOKLANE_DATA_DIR=/var/lib/hooklane hooklane migrate --json`,
     )
     .action(async (options: { dataDir?: string }, command: Command) => {
-      const env = { ...ctx.env };
-      if (options.dataDir !== undefined) env.HOOKLANE_DATA_DIR = options.dataDir;
+      const config = await serverConfig(ctx.env, options.dataDir);
+      const where = await storeName(config);
+      const json = ctx.globals(command).json;
       // Imported here so that the other commands do not load the store.
-      const { ConfigError, loadConfig } = await import('../../config.ts');
-      const { openStore, sqliteFile } = await import('../../main.ts');
+      const { openStore } = await import('../../main.ts');
       const { migrateSqlite } = await import('../../store/sqlite/migrate.ts');
       const { openDatabase } = await import('../../store/sqlite/connection.ts');
 
-      let config: ReturnType<typeof loadConfig>;
-      try {
-        config = loadConfig(env);
-      } catch (error) {
-        if (error instanceof ConfigError) throw new UsageError(error.message);
-        throw error;
-      }
       let applied: number;
-      let where: string;
       if (config.databaseUrl === null) {
-        where = sqliteFile(config);
         // Opened directly rather than through SqliteStore, which migrates as it opens: this counts.
         let db: ReturnType<typeof openDatabase>;
         try {
           db = openDatabase(where);
         } catch (error) {
-          throw new UsageError((error as Error).message);
+          if (!(await heldByServer(error))) throw new UsageError((error as Error).message);
+          if (json) return printJson({ applied: 0, database: where, in_use: true });
+          return printLine(
+            `A running Hooklane server is using ${where}: it applied the migrations when it started. Nothing to do.`,
+          );
         }
         try {
           applied = migrateSqlite(db);
@@ -55,8 +51,6 @@ Examples:
           db.close();
         }
       } else {
-        const url = new URL(config.databaseUrl);
-        where = `PostgreSQL ${url.host}${url.pathname}`;
         let store: Awaited<ReturnType<typeof openStore>>;
         try {
           store = await openStore(config, { migrate: false });
@@ -66,16 +60,12 @@ Examples:
         try {
           applied = await store.migrate();
         } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code ?? '';
-          const exitCode = /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET)$/.test(code)
-            ? EXIT.unreachable
-            : EXIT.failed;
-          throw new CliError(`migration failed: ${(error as Error).message || code}`, exitCode);
+          throw databaseFailure('migration failed', error);
         } finally {
           await store.close();
         }
       }
-      if (ctx.globals(command).json) printJson({ applied, database: where });
+      if (json) printJson({ applied, database: where });
       else if (applied === 0) printLine(`No pending migrations: ${where} is up to date.`);
       else printLine(`Applied ${plural(applied, 'migration')} to ${where}.`);
     });

@@ -18,7 +18,7 @@ export function registerStart(program: Command, ctx: CliContext): void {
     .addHelpText(
       'after',
       `
-Every server setting comes from the environment (see the README's configuration table);
+Every server setting comes from the environment (see docs/configuration.md);
 these flags only override HOST, PORT and HOOKLANE_DATA_DIR. SIGINT/SIGTERM stop it gracefully.
 
 Examples:

@@ -136,7 +136,7 @@ Examples:
       "\nExamples:\n  $ hooklane webhooks list\n  $ hooklane webhooks list --json | jq -r '.data[].id'",
     )
     .action(async (options: { limit: number; cursor?: string }, command: Command) => {
-      const client = ctx.client(command);
+      const client = await ctx.accountClient(command);
       const page = await client.request<{ data: Webhook[]; next_cursor: string | null }>(
         'GET',
         client.accountPath('/webhooks'),
@@ -163,7 +163,7 @@ Examples:
     .argument('<id>', 'webhook id (wh_...)')
     .addHelpText('after', '\nExample:\n  $ hooklane webhooks show wh_...')
     .action(async (id: string, _options: unknown, command: Command) => {
-      const client = ctx.client(command);
+      const client = await ctx.accountClient(command);
       const webhook = await client.request<Webhook>('GET', webhookPath(client, id));
       if (ctx.globals(command).json) return printJson(webhook);
       printWebhook(webhook, ctx.paint);
@@ -194,7 +194,7 @@ Examples:
         options: EditOptions & { secret?: string | false; disabled?: boolean },
         command: Command,
       ) => {
-        const client = ctx.client(command);
+        const client = await ctx.accountClient(command);
         let name = options.name;
         if (name === undefined) {
           try {
@@ -268,7 +268,7 @@ Examples:
         if (options.disable) body.enabled = false;
         if (Object.keys(body).length === 0)
           throw new UsageError('nothing to change: give at least one option (see --help)');
-        const client = ctx.client(command);
+        const client = await ctx.accountClient(command);
         const webhook = await client.request<Webhook>('PATCH', webhookPath(client, id), { body });
         if (ctx.globals(command).json) return printJson(webhook);
         printWebhook(webhook, ctx.paint);
@@ -281,7 +281,7 @@ Examples:
     .argument('<id>', 'webhook id (wh_...)')
     .addHelpText('after', '\nExample:\n  $ hooklane webhooks delete wh_...')
     .action(async (id: string, _options: unknown, command: Command) => {
-      const client = ctx.client(command);
+      const client = await ctx.accountClient(command);
       await client.request('DELETE', webhookPath(client, id));
       if (ctx.globals(command).json) printJson({ id, deleted: true });
       else printLine(`Deleted ${id}.`);
@@ -293,7 +293,7 @@ Examples:
     .argument('<id>', 'webhook id (wh_...)')
     .addHelpText('after', '\nExample:\n  $ export HOOKLANE_WEBHOOK_SECRET=$(hooklane webhooks secret wh_...)')
     .action(async (id: string, _options: unknown, command: Command) => {
-      const client = ctx.client(command);
+      const client = await ctx.accountClient(command);
       const result = await client.request<{ secret: string | null }>(
         'GET',
         webhookPath(client, id, '/secret'),
@@ -321,7 +321,7 @@ Examples:
   $ hooklane webhooks rotate-secret wh_... --grace 1h`,
     )
     .action(async (id: string, options: { secret?: string; grace?: number }, command: Command) => {
-      const client = ctx.client(command);
+      const client = await ctx.accountClient(command);
       const body: Record<string, unknown> = {};
       if (options.secret !== undefined) body.secret = options.secret;
       if (options.grace !== undefined) body.grace_period_ms = options.grace;
@@ -364,7 +364,7 @@ Examples:
     )
     .action(
       async (id: string, options: { type?: string; wait: boolean; timeout: number }, command: Command) => {
-        const client = ctx.client(command);
+        const client = await ctx.accountClient(command);
         const json = ctx.globals(command).json;
         const type =
           options.type ?? defaultTestType(await client.request<Webhook>('GET', webhookPath(client, id)));

@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { HooklaneError } from '../../core/errors.ts';
 import { presentAccount, presentKey } from '../presenters.ts';
 import {
   AccountObjectParams,
@@ -9,10 +10,47 @@ import {
   CreateKeyBody,
   KeyResponse,
   listOf,
+  MeResponse,
+  RootKeyResponse,
 } from '../schemas.ts';
 import { ERROR_RESPONSES, type RouteDeps } from './deps.ts';
 
 export function accountRoutes(app: FastifyInstance, { accounts }: RouteDeps): void {
+  app.get(
+    '/v1/me',
+    {
+      config: { access: 'key' },
+      schema: {
+        tags: ['keys'],
+        summary: 'The calling key: its id, role and account (any key)',
+        response: { 200: MeResponse, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const principal = request.principal;
+      if (!principal) throw new HooklaneError('unauthorized');
+      return {
+        key_id: principal.keyId,
+        role: principal.role,
+        account_id: principal.accountId,
+        name: principal.name,
+      };
+    },
+  );
+
+  app.post(
+    '/v1/root-key/rotate',
+    {
+      config: { access: 'root' },
+      schema: {
+        tags: ['keys'],
+        summary: 'Replace the root key (root key); the new one is shown once, the old one stops working',
+        response: { 200: RootKeyResponse, 409: { $ref: 'Error#' }, ...ERROR_RESPONSES },
+      },
+    },
+    async () => ({ key: await accounts.rotateRootKey() }),
+  );
+
   app.post(
     '/v1/accounts',
     {

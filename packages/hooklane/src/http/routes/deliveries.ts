@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { decodeCursor, toPage } from '../../services/pagination.ts';
+import { roleOf } from '../auth.ts';
 import { presentDelivery, presentDeliveryDetail } from '../presenters.ts';
 import { AccountObjectParams, AccountParams, DeliveryQuery, DeliveryResponse, listOf } from '../schemas.ts';
 import { ERROR_RESPONSES, type RouteDeps } from './deps.ts';
@@ -53,7 +54,7 @@ export function deliveryRoutes(app: FastifyInstance, { deliveries }: RouteDeps):
     },
     async (request) => {
       const { acc, id } = request.params as Static<typeof AccountObjectParams>;
-      return presentDeliveryDetail(await deliveries.get(acc, id));
+      return presentDeliveryDetail(await deliveries.get(acc, id), roleOf(request));
     },
   );
 

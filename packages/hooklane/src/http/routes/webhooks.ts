@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { decodeCursor, toPage } from '../../services/pagination.ts';
 import type { WebhookPatch } from '../../services/webhooks.ts';
+import { roleOf } from '../auth.ts';
 import { presentDelivery, presentWebhook } from '../presenters.ts';
 import {
   AccountObjectParams,
@@ -56,7 +57,7 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
         events: body.events,
         secret: body.secret,
       });
-      return reply.code(201).send({ ...presentWebhook(webhook), secret });
+      return reply.code(201).send({ ...presentWebhook(webhook, roleOf(request)), secret });
     },
   );
 
@@ -76,7 +77,11 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
       const { acc } = request.params as Static<typeof AccountParams>;
       const { cursor, limit = 50 } = request.query as Static<typeof PageQuery>;
       const page = toPage(await webhooks.list(acc, decodeCursor(cursor, limit)), limit);
-      return { data: page.items.map(presentWebhook), next_cursor: page.nextCursor };
+      const role = roleOf(request);
+      return {
+        data: page.items.map((webhook) => presentWebhook(webhook, role)),
+        next_cursor: page.nextCursor,
+      };
     },
   );
 
@@ -93,7 +98,7 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
     },
     async (request) => {
       const { acc, id } = request.params as Params;
-      return presentWebhook(await webhooks.get(acc, id));
+      return presentWebhook(await webhooks.get(acc, id), roleOf(request));
     },
   );
 
@@ -113,6 +118,7 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
       const { acc, id } = request.params as Params;
       return presentWebhook(
         await webhooks.update(acc, id, toPatch(request.body as Static<typeof UpdateWebhookBody>)),
+        roleOf(request),
       );
     },
   );

@@ -25,6 +25,15 @@ export function pgAccounts(db: PgConnection, config: ConfigCache): StoreParts['a
       return (rowCount ?? 0) > 0;
     },
 
+    replaceRootKey(key, hash) {
+      return config.changing(() =>
+        db.transaction(async (client) => {
+          const { rowCount } = await client.query(SQL.replaceRootKey, rootKeyValues(key, hash));
+          if ((rowCount ?? 0) === 0) await client.query(SQL.insertRootKey, rootKeyValues(key, hash));
+        }),
+      );
+    },
+
     findApiKeyByHash(hash) {
       return config.apiKey(hash, async () => {
         const { rows } = await db.query(SQL.apiKeyByHash, [hash]);

@@ -75,6 +75,21 @@ export function pgWebhooks(db: PgConnection, config: ConfigCache): StoreParts['w
       });
     },
 
+    resealWebhookHeaders(reseal) {
+      return config.changing(async () => {
+        // No row locks: a webhook whose headers changed meanwhile (written sealed) is left as it is.
+        const { rows } = await db.query(SQL.webhooksWithHeaders);
+        let count = 0;
+        for (const row of rows) {
+          const next = reseal(JSON.parse(String(row.headers)) as Record<string, string>);
+          if (next === null) continue;
+          const { rowCount } = await db.query(SQL.resealHeaders, [JSON.stringify(next), row.id, row.headers]);
+          count += rowCount ?? 0;
+        }
+        return count;
+      });
+    },
+
     replaceSecret(webhookId, secret, graceUntil, now) {
       return config.changing(() =>
         db.transaction(async (client) => {

@@ -23,6 +23,14 @@ export function sqliteAccounts(db: SqliteConnection): StoreParts['accounts'] {
       return db.run(SQL.insertRootKeyIfNone, rootKeyValues(key, hash)).changes > 0;
     },
 
+    async replaceRootKey(key, hash) {
+      db.transaction(() => {
+        if (db.run(SQL.replaceRootKey, rootKeyValues(key, hash)).changes === 0) {
+          db.run(SQL.insertRootKey, rootKeyValues(key, hash));
+        }
+      });
+    },
+
     async findApiKeyByHash(hash) {
       const row = db.get(SQL.apiKeyByHash, [hash]);
       return row ? toApiKey(row) : null;

@@ -18,7 +18,8 @@ export class DataDirLockedError extends Error {
  * checkpoint, which runs inside that commit on the event loop). At 1,000 single-event requests/s
  * a checkpoint of 10,000 pages blocked the loop 8–23 ms every few seconds and set SQLite's p99;
  * at 2,500 pages each is a quarter of that: p99 26.8 → 17.4 ms (`bench/compare.ts`, 4 rounds),
- * for ~5% more CPU per event in bursts (docs/benchmarks.md). The log stays ~10 MB on disk.
+ * for ~5% more CPU per event in bursts (docs/decisions/sqlite-checkpoint-interval.md). The log
+ * stays ~10 MB on disk.
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 2_500;
 

@@ -71,6 +71,19 @@ export function sqliteWebhooks(
       });
     },
 
+    async resealWebhookHeaders(reseal) {
+      sendable.clear();
+      return db.transaction(() => {
+        let count = 0;
+        for (const row of db.all(SQL.webhooksWithHeaders)) {
+          const next = reseal(JSON.parse(String(row.headers)) as Record<string, string>);
+          if (next === null) continue;
+          count += Number(db.run(SQL.resealHeaders, [JSON.stringify(next), row.id, row.headers]).changes);
+        }
+        return count;
+      });
+    },
+
     async replaceSecret(webhookId, secret, graceUntil, now) {
       sendable.clear();
       db.transaction(() => {
