@@ -61,6 +61,7 @@ for (const size of [32, 64]) {
     // each with at most a lookup of the account's webhooks beside it. A replay one by one
     // costs a transaction of several statements per request.
     const bound = 4 + 2 * (1 + 2 * Math.ceil(Math.log2(size)));
+    t.diagnostic(`${counter.statements} statements for ${size} requests (at most ${bound})`);
     assert.ok(counter.statements <= bound, `${counter.statements} statements for ${size}, at most ${bound}`);
   });
 }
