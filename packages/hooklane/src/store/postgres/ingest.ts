@@ -119,7 +119,7 @@ export function pgIngest(
     const { rows } = await db.query<{ account_id: string; id: string }>(
       ingestSql,
       [
-        ...eventColumns(group.flatMap((r) => r.events.map((event) => ({ ...r, event })))),
+        ...eventColumns(group),
         planned.map((d) => d.id),
         planned.map((d) => d.webhook.accountId),
         planned.map((d) => d.webhook.id),
@@ -155,7 +155,7 @@ export function pgIngest(
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
          $8::bigint[], $9::text[])
        ON CONFLICT DO NOTHING RETURNING account_id, id`,
-      eventColumns(group.flatMap((r) => r.events.map((event) => ({ ...r, event })))),
+      eventColumns(group),
     );
     const fresh = new Set(inserted.rows.map((row) => keyOf(row.account_id, row.id)));
     const webhooksOf = await enabledWebhooksOf(
@@ -287,8 +287,11 @@ async function enabledWebhooksOf(
   return webhooksOf;
 }
 
-/** Events as the nine column arrays both ingest paths insert (`unnest($1 … $9)`). */
-function eventColumns(rows: readonly { accountId: string; event: NewEvent; now: number }[]): unknown[][] {
+/** A group's events as the nine column arrays both ingest paths insert (`unnest($1 … $9)`). */
+function eventColumns(group: readonly QueuedIngest[]): unknown[][] {
+  const rows = group.flatMap(({ accountId, now, events }) =>
+    events.map((event) => ({ accountId, now, event })),
+  );
   return [
     rows.map((r) => r.accountId),
     rows.map((r) => r.event.id),
