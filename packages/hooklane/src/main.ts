@@ -79,14 +79,14 @@ export async function openStore(
   // Each adapter is loaded only when it is the one configured: an embedded-store process never
   // loads `pg` (~1.3 MB of idle RSS; test/process/store-modules.test.ts).
   if (config.databaseUrl === null) {
-    const { SqliteStore } = await import('./store/sqlite/sqlite-store.ts');
+    const { SqliteStore } = await import('./store/sqlite/index.ts');
     return SqliteStore.open({
       path: sqliteFile(config),
       deliveryAttempts,
       ingestCommitGapMs: config.sqliteCommitGapMs,
     });
   }
-  const { PostgresStore } = await import('./store/postgres/postgres-store.ts');
+  const { PostgresStore } = await import('./store/postgres/index.ts');
   const store = new PostgresStore({
     connectionString: config.databaseUrl,
     poolSize: config.databasePoolSize,

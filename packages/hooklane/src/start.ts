@@ -2,7 +2,7 @@ import { flushCompileCache } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig } from './config.ts';
 import { startHooklane } from './main.ts';
-import { DataDirLockedError } from './store/sqlite/open-database.ts';
+import { DataDirLockedError } from './store/sqlite/connection.ts';
 
 /**
  * How far V8 lets the old generation grow past what survived the last full collection, in

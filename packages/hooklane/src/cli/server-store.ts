@@ -32,7 +32,7 @@ export async function storeName(config: Config): Promise<string> {
  * the process ends, however it ends, so this never mistakes a crashed server for a running one.
  */
 export async function heldByServer(error: unknown): Promise<boolean> {
-  const { DataDirLockedError } = await import('../store/sqlite/open-database.ts');
+  const { DataDirLockedError } = await import('../store/sqlite/connection.ts');
   return error instanceof DataDirLockedError;
 }
 

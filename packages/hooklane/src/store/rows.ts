@@ -10,7 +10,7 @@ import type {
   StoredSecret,
   Webhook,
 } from '../core/model.ts';
-import type { AttemptVerdict, WebhookChanges } from './store.ts';
+import type { NewEvent } from './store.ts';
 
 /** Row → model mapping, shared by both adapters (JSON travels as text, times as integers). */
 type Row = Record<string, unknown>;
@@ -40,6 +40,16 @@ export function toApiKey(row: Row): ApiKey {
   };
 }
 
+/** `SQL.insertApiKey`'s parameters. */
+export function apiKeyValues(key: ApiKey, hash: string): (string | number | null)[] {
+  return [key.id, key.accountId, key.role, key.name, key.prefix, hash, key.createdAt];
+}
+
+/** `SQL.insertRootKeyIfNone`'s parameters. */
+export function rootKeyValues(key: ApiKey, hash: string): (string | number | null)[] {
+  return [key.id, key.name, key.prefix, hash, key.createdAt];
+}
+
 export function toWebhook(row: Row): Webhook {
   return {
     id: str(row.id),
@@ -64,7 +74,7 @@ export function toWebhook(row: Row): Webhook {
 export const WEBHOOK_COLUMNS =
   'id, account_id, name, url, events, content_ids, format, batch_window_ms, headers, enabled, disabled_reason, failing_since, signed, created_at, updated_at';
 
-export function webhookValues(w: Webhook): (string | number | null)[] {
+export function webhookValues(w: Webhook): (string | number | boolean | null)[] {
   return [
     w.id,
     w.accountId,
@@ -75,57 +85,33 @@ export function webhookValues(w: Webhook): (string | number | null)[] {
     w.format,
     w.batchWindowMs,
     JSON.stringify(w.headers),
-    w.enabled ? 1 : 0,
+    w.enabled,
     w.disabledReason,
     w.failingSince,
-    w.signed ? 1 : 0,
+    w.signed,
     w.createdAt,
     w.updatedAt,
   ];
 }
 
-/**
- * The SET list of a webhook update that writes only the named fields, with `placeholder(n)`
- * for the n-th value (1-based) and booleans as `bool` gives them. The enabled flag's companions
- * are computed from the row as it is when the write runs: disabling keeps an automatic
- * disable's reason, and enabling a disabled webhook clears its failure streak.
- */
-export function webhookChangeSet(
-  changes: WebhookChanges,
-  now: number,
-  placeholder: (n: number) => string,
-  bool: (value: boolean) => unknown,
-): { set: string; values: unknown[] } {
-  const columns: [string, unknown][] = [];
-  if (changes.name !== undefined) columns.push(['name', changes.name]);
-  if (changes.url !== undefined) columns.push(['url', changes.url]);
-  if (changes.events !== undefined) columns.push(['events', JSON.stringify(changes.events)]);
-  if (changes.filters !== undefined) {
-    const ids = changes.filters.contentIds;
-    columns.push(['content_ids', ids === null ? null : JSON.stringify(ids)]);
-  }
-  if (changes.format !== undefined) columns.push(['format', changes.format]);
-  if (changes.batchWindowMs !== undefined) columns.push(['batch_window_ms', changes.batchWindowMs]);
-  if (changes.headers !== undefined) columns.push(['headers', JSON.stringify(changes.headers)]);
-  columns.push(['updated_at', now]);
-  const set = columns.map(([column], i) => `${column} = ${placeholder(i + 1)}`);
-  const values = columns.map(([, value]) => value);
-  if (changes.enabled === true) {
-    // Every right-hand side reads the row as it was before this update.
-    set.push(
-      `failing_since = CASE WHEN enabled = ${placeholder(values.length + 1)} THEN failing_since ELSE NULL END`,
-      `enabled = ${placeholder(values.length + 1)}`,
-      'disabled_reason = NULL',
-    );
-    values.push(bool(true));
-  } else if (changes.enabled === false) {
-    set.push(
-      `enabled = ${placeholder(values.length + 1)}`,
-      `disabled_reason = COALESCE(disabled_reason, ${placeholder(values.length + 2)})`,
-    );
-    values.push(bool(false), 'disabled by an admin');
-  }
-  return { set: set.join(', '), values };
+/** `SQL.insertSecret`'s parameters. */
+export function secretValues(webhookId: string, secret: StoredSecret): (string | number | null)[] {
+  return [webhookId, secret.sealed, secret.createdAt, secret.expiresAt];
+}
+
+/** `SQL.insertEvent`'s parameters: an event of `accountId` ingested at `now`. */
+export function eventValues(accountId: string, event: NewEvent, now: number): (string | number | null)[] {
+  return [
+    accountId,
+    event.id,
+    event.name,
+    event.typeId,
+    event.userId,
+    event.contentId,
+    event.occurredAt,
+    now,
+    event.body,
+  ];
 }
 
 export function toSecret(row: Row): StoredSecret {
@@ -205,11 +191,10 @@ export function toAttempt(row: Row): Attempt {
   };
 }
 
-/**
- * The status an attempt's verdict gives its delivery: a retry keeps it pending, a 410 fails it.
- * (The store still keeps a cancelled delivery cancelled, and fails a retry whose webhook is
- * disabled or gone.)
- */
-export function statusAfter(verdict: AttemptVerdict): 'succeeded' | 'pending' | 'failed' {
-  return verdict === 'succeeded' ? 'succeeded' : verdict === 'retry' ? 'pending' : 'failed';
+/** The queue's size and age, from `SQL.queueStats`'s row. */
+export function toQueueStats(row: Row | undefined): { pending: number; oldestPendingAt: number | null } {
+  return {
+    pending: Number(row?.pending ?? 0),
+    oldestPendingAt: row?.oldest == null ? null : Number(row.oldest),
+  };
 }

@@ -1,3 +1,4 @@
+import type { AttemptVerdict, JudgedAttempt } from '../core/attempt-outcome.ts';
 import type {
   Account,
   ApiKey,
@@ -16,8 +17,11 @@ export type WebhookChanges = Partial<
 
 /**
  * The Store port: everything Hooklane keeps, behind one interface. Each backend folder
- * (`sqlite/`, later `postgres/`) implements it with the same files in the same roles, and
- * one contract suite (`test/store.contract.ts`) runs against every backend.
+ * (`sqlite/`, `postgres/`) implements it with the same files in the same roles (connection,
+ * accounts, webhooks, ingest, claim, record-attempts, deliveries, retention), which its
+ * `index.ts` assembles (assembled-store.ts); statements alike on both live in shared-sql.ts.
+ * What the stores persist is decided in core (fan-out.ts, attempt-outcome.ts), and one
+ * contract suite (`test/store/store.contract.test.ts`) runs against every backend.
  */
 export interface Store {
   readonly backend: 'sqlite' | 'postgres';
@@ -204,13 +208,9 @@ export interface ClaimedDelivery {
   readonly events: readonly StoredEvent[];
 }
 
-export type AttemptVerdict = 'succeeded' | 'retry' | 'failed' | 'gone';
+export type { AttemptVerdict };
 
-export interface AttemptRecord {
+/** A finished attempt and its verdict; what it does is decided by core/attempt-outcome.ts. */
+export interface AttemptRecord extends JudgedAttempt {
   readonly attempt: Attempt;
-  readonly verdict: AttemptVerdict;
-  /** For `retry`: when the next attempt is due. */
-  readonly nextAttemptAt: number | null;
-  /** A webhook failing since before this is disabled by this failure. */
-  readonly disableIfFailingSince: number;
 }

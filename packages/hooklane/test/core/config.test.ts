@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ConfigError, loadConfig, SETTINGS } from '../../src/config.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '../../src/core/retry-policy.ts';
-import { INGEST_COMMIT_GAP_MS } from '../../src/store/sqlite/sqlite-store.ts';
+import { INGEST_COMMIT_GAP_MS } from '../../src/store/sqlite/index.ts';
 
 test('defaults are the documented ones', () => {
   const config = loadConfig({}, '/srv');

@@ -10,7 +10,7 @@ import { SecretBox } from '../../src/core/secrets.ts';
 import { DeliveryEngine } from '../../src/delivery/engine.ts';
 import { createSender } from '../../src/delivery/sender.ts';
 import { createMetrics } from '../../src/metrics.ts';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { SqliteStore } from '../../src/store/sqlite/index.ts';
 import type { AttemptRecord, ClaimRequest, Store } from '../../src/store/store.ts';
 import { eventually } from '../helpers/hooklane.ts';
 import { type Behaviour, startReceiver } from '../helpers/receiver.ts';

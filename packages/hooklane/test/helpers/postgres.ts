@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
 import type { StoredSecret, Webhook } from '../../src/core/model.ts';
-import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/postgres-store.ts';
+import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/index.ts';
 
 /** The PostgreSQL the tests use (CI sets it), or null when the run is SQLite-only. */
 export function testDatabaseUrl(): string | null {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiKey, Webhook } from '../../src/core/model.ts';
-import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/sqlite-store.ts';
+import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/index.ts';
 import type { AttemptRecord, ClaimedDelivery, NewEvent } from '../../src/store/store.ts';
 
 /** An enabled, unsigned webhook of `acc_1` for every event, to a closed port. */

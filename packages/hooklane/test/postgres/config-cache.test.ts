@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { PostgresStore } from '../../src/store/postgres/index.ts';
 import type { NewEvent } from '../../src/store/store.ts';
 import { createTestDatabase, testDatabaseUrl } from '../helpers/postgres.ts';
 import { SAMPLE_API_KEY, sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';

@@ -3,7 +3,7 @@
 // events starts its own at once. Events inserted by one transaction share its xmin.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import type { PostgresStore } from '../../src/store/postgres/index.ts';
 import { storeWithSession, testDatabaseUrl } from '../helpers/postgres.ts';
 import { sampleEvent, sampleWebhook } from '../helpers/store-fixtures.ts';
 

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config.ts';
 import { openStore as openConfiguredStore } from '../../src/main.ts';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { SqliteStore } from '../../src/store/sqlite/index.ts';
 import { sampleEvent, sampleWebhook, tempSqliteStore } from '../helpers/store-fixtures.ts';
 
 const GAP_MS = 1000;

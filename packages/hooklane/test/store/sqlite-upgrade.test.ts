@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { pendingMigrations } from '../../src/store/migration-files.ts';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { SqliteStore } from '../../src/store/sqlite/index.ts';
 
 const MIGRATIONS = new URL('../../src/store/sqlite/migrations/', import.meta.url);
 

@@ -1,10 +1,10 @@
 // The embedded store's write-ahead log is copied into the database file every
 // WAL_AUTOCHECKPOINT_PAGES pages, so the log (whose file keeps its largest size) stays small:
-// short checkpoints keep SQLite's tail latency down (src/store/sqlite/open-database.ts).
+// short checkpoints keep SQLite's tail latency down (src/store/sqlite/connection.ts).
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { test } from 'node:test';
-import { WAL_AUTOCHECKPOINT_PAGES } from '../../src/store/sqlite/open-database.ts';
+import { WAL_AUTOCHECKPOINT_PAGES } from '../../src/store/sqlite/connection.ts';
 import { sampleEvent, tempSqliteStore } from '../helpers/store-fixtures.ts';
 
 const PAGE_BYTES = 4096;

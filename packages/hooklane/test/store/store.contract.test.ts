@@ -110,6 +110,32 @@ for (const backend of BACKENDS) {
       assert.equal((await store.queueStats()).pending, 50);
     });
 
+    test('a request the database refuses fails alone: the others of its group are stored', async (t) => {
+      const store = await setup(t);
+      await store.insertWebhook(webhook(), null);
+      const ids = Array.from({ length: 12 }, (_, i) => `n${String(i).padStart(2, '0')}`);
+      // No body: every backend refuses the row (the API never sends one).
+      const refused = { ...event('refused'), body: null as unknown as string };
+      const results = await Promise.allSettled([
+        ...ids.slice(0, 6).map((id) => store.ingest('acc_1', [event(id)], T0)),
+        store.ingest('acc_1', [refused], T0),
+        ...ids.slice(6).map((id) => store.ingest('acc_1', [event(id)], T0)),
+      ]);
+      assert.equal(results[6]?.status, 'rejected');
+      const stored = results.filter((_, i) => i !== 6);
+      for (const result of stored) {
+        assert.deepEqual(result.status === 'fulfilled' ? result.value : result.reason, {
+          inserted: 1,
+          duplicates: 0,
+          deliveriesCreated: 1,
+        });
+      }
+      assert.deepEqual(
+        (await store.getEvents('acc_1', [...ids, 'refused'])).map((e) => e.id),
+        ids,
+      );
+    });
+
     test('claims lease due deliveries, respect the per-webhook cap, and expire', async (t) => {
       const store = await setup(t);
       const busy = webhook();
@@ -323,6 +349,75 @@ for (const backend of BACKENDS) {
         assert.equal(delivery?.nextAttemptAt, null);
       }
       assert.deepEqual(await claim(store, T0 + 30), [], 'nothing is sent to the disabled webhook');
+    });
+
+    test("a batch's last outcome decides the streak: a success ends it, a failure after it starts anew", async (t) => {
+      const store = await setup(t);
+      const w = webhook();
+      await store.insertWebhook(w, null);
+      await store.ingest('acc_1', [event('r1'), event('r2'), event('r3'), event('r4')], T0);
+      const [a, b, c, d] = await claim(store, T0);
+      assert.ok(a && b && c && d);
+      await store.recordAttempts([
+        record(a, 'retry', T0 + 10, T0 + 1000),
+        record(b, 'succeeded', T0 + 11),
+        record(c, 'retry', T0 + 12, T0 + 1000),
+      ]);
+      const relapsed = await store.getWebhook('acc_1', w.id);
+      assert.equal(relapsed?.failingSince, T0 + 12, 'the streak starts after the success');
+      assert.equal(relapsed?.enabled, true);
+      await store.recordAttempts([record(d, 'succeeded', T0 + 20)]);
+      assert.equal((await store.getWebhook('acc_1', w.id))?.failingSince, null, 'a success ends the streak');
+    });
+
+    test('a streak disables only once it is old enough, across batches', async (t) => {
+      const store = await setup(t);
+      const w = webhook();
+      await store.insertWebhook(w, null);
+      await store.ingest('acc_1', [event('s1'), event('s2')], T0);
+      const [a, b] = await claim(store, T0);
+      assert.ok(a && b);
+      await store.recordAttempts([{ ...record(a, 'retry', T0 + 10, T0 + 1000), disableIfFailingSince: T0 }]);
+      const young = await store.getWebhook('acc_1', w.id);
+      assert.equal(young?.enabled, true, 'failing since after the threshold: still enabled');
+      assert.equal(young?.failingSince, T0 + 10);
+      assert.equal((await store.getDelivery('acc_1', a.delivery.id))?.status, 'pending');
+      await store.recordAttempts([
+        { ...record(b, 'retry', T0 + 20, T0 + 1000), disableIfFailingSince: T0 + 15 },
+      ]);
+      const old = await store.getWebhook('acc_1', w.id);
+      assert.equal(old?.enabled, false);
+      assert.equal(old?.disabledReason, 'the endpoint kept failing');
+      assert.equal(old?.failingSince, T0 + 10, 'the streak keeps its start');
+      for (const id of [a.delivery.id, b.delivery.id]) {
+        assert.equal(
+          (await store.getDelivery('acc_1', id))?.status,
+          'failed',
+          `${id} fails with its webhook`,
+        );
+      }
+    });
+
+    test('a 410 disables its webhook even when a later attempt of the batch succeeded', async (t) => {
+      const store = await setup(t);
+      const w = webhook();
+      await store.insertWebhook(w, null);
+      await store.ingest('acc_1', [event('g1'), event('g2'), event('g3')], T0);
+      const [a, b] = await claim(store, T0, 2);
+      assert.ok(a && b);
+      await store.recordAttempts([record(a, 'gone', T0 + 10), record(b, 'succeeded', T0 + 11)]);
+      const gone = await store.getWebhook('acc_1', w.id);
+      assert.equal(gone?.enabled, false);
+      assert.match(gone?.disabledReason ?? '', /410/);
+      assert.equal(gone?.failingSince, null);
+      const statuses = (await store.listDeliveries('acc_1', {}, { before: null, limit: 5 }))
+        .map((d) => d.status)
+        .sort();
+      assert.deepEqual(
+        statuses,
+        ['failed', 'failed', 'succeeded'],
+        'the pending delivery fails with its webhook',
+      );
     });
 
     test('a webhook deleted or disabled during an attempt gets no retry', async (t) => {

@@ -28,7 +28,7 @@ Examples:
       // Imported here so that the other commands do not load the store.
       const { openStore } = await import('../../main.ts');
       const { migrateSqlite } = await import('../../store/sqlite/migrate.ts');
-      const { openDatabase } = await import('../../store/sqlite/open-database.ts');
+      const { openDatabase } = await import('../../store/sqlite/connection.ts');
 
       let applied: number;
       if (config.databaseUrl === null) {

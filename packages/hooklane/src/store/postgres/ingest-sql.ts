@@ -1,8 +1,4 @@
-/** NOTIFY channels: new work for workers, ingested event ids for `listen` streams, config changes. */
-export const WORK_CHANNEL = 'hooklane_work';
-export const EVENTS_CHANNEL = 'hooklane_events';
-/** Announced by triggers (migration 0005) when webhooks change or API keys are revoked. */
-export const CONFIG_CHANNEL = 'hooklane_config';
+import { EVENTS_CHANNEL, WORK_CHANNEL } from './notifications.ts';
 
 /**
  * A group of ingest requests as one statement (one implicit transaction): the events

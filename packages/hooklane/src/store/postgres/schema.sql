@@ -150,15 +150,8 @@ BEGIN
     p_duration_ms, p_urls, p_request_headers, p_response_status, p_response_headers, p_response_bodies,
     p_errors, p_attempt_next_at);
   UPDATE deliveries d SET
-    status = CASE
-      WHEN d.status = 'cancelled' THEN 'cancelled'
-      WHEN r.status = 'pending' AND NOT COALESCE((SELECT w.enabled FROM webhooks w WHERE w.id = d.webhook_id), false)
-        THEN 'failed'
-      ELSE r.status END,
-    next_attempt_at = CASE
-      WHEN d.status <> 'cancelled' AND r.status = 'pending'
-        AND COALESCE((SELECT w.enabled FROM webhooks w WHERE w.id = d.webhook_id), false)
-        THEN r.next_attempt_at END,
+    status = CASE WHEN d.status = 'cancelled' THEN 'cancelled' ELSE r.status END,
+    next_attempt_at = CASE WHEN d.status <> 'cancelled' THEN r.next_attempt_at END,
     attempt_count = r.number, attempts_left = GREATEST(d.attempts_left - 1, 0),
     lease_until = 0, last_status = r.last_status, last_error = r.last_error, updated_at = r.updated_at
   FROM unnest(p_delivery_ids, p_statuses, p_numbers, p_next_attempt_at, p_response_status, p_errors, p_updated_at)

@@ -1,10 +1,10 @@
 -- Writes a batch of finished attempts, one array element per attempt: inserts the attempts,
--- moves each delivery on (a pending result on a webhook disabled meanwhile fails the delivery;
--- a cancelled delivery stays cancelled), ends the leases, and clears the failure streak of the
--- webhooks that answered well. As three statements in PL/pgSQL their plans are kept, where the
--- single statement it replaced was planned on every call, at about the cost of running it for
--- a small batch. A lost commit means a repeated send, so it needs no fsync of its own
--- (synchronous_commit off).
+-- moves each delivery on as the caller's plan says (core/attempt-outcome.ts decides it, from
+-- the results and which webhooks are enabled; a cancelled delivery stays cancelled), ends the
+-- leases, and clears the failure streak of the webhooks the plan names healthy. As three
+-- statements in PL/pgSQL their plans are kept, where the single statement it replaced was
+-- planned on every call, at about the cost of running it for a small batch. A lost commit
+-- means a repeated send, so it needs no fsync of its own (synchronous_commit off).
 --
 -- The settings pin the plans like the claim's (see claim-due-locked.sql): a generic plan must
 -- never scan deliveries, and force_generic_plan stops the replanning measured with
@@ -27,15 +27,8 @@ BEGIN
     p_duration_ms, p_urls, p_request_headers, p_response_status, p_response_headers, p_response_bodies,
     p_errors, p_attempt_next_at);
   UPDATE deliveries d SET
-    status = CASE
-      WHEN d.status = 'cancelled' THEN 'cancelled'
-      WHEN r.status = 'pending' AND NOT COALESCE((SELECT w.enabled FROM webhooks w WHERE w.id = d.webhook_id), false)
-        THEN 'failed'
-      ELSE r.status END,
-    next_attempt_at = CASE
-      WHEN d.status <> 'cancelled' AND r.status = 'pending'
-        AND COALESCE((SELECT w.enabled FROM webhooks w WHERE w.id = d.webhook_id), false)
-        THEN r.next_attempt_at END,
+    status = CASE WHEN d.status = 'cancelled' THEN 'cancelled' ELSE r.status END,
+    next_attempt_at = CASE WHEN d.status <> 'cancelled' THEN r.next_attempt_at END,
     attempt_count = r.number, attempts_left = GREATEST(d.attempts_left - 1, 0),
     lease_until = 0, last_status = r.last_status, last_error = r.last_error, updated_at = r.updated_at
   FROM unnest(p_delivery_ids, p_statuses, p_numbers, p_next_attempt_at, p_response_status, p_errors, p_updated_at)
