@@ -33,7 +33,7 @@ woken AS (
 ),
 ordered AS (
   SELECT f.account_id, f.id, i.ord,
-    sum(length(f.id) + 3) OVER (PARTITION BY f.account_id ORDER BY i.ord) / 6000 AS chunk
+    sum(octet_length(to_json(f.id)::text) + 2) OVER (PARTITION BY f.account_id ORDER BY i.ord) / 6000 AS chunk
   FROM fresh f
   JOIN (SELECT account_id, id, min(ord) AS ord FROM input GROUP BY account_id, id) i
     ON i.account_id = f.account_id AND i.id = f.id

@@ -93,10 +93,14 @@ export async function announceEvents(
     chunk = [];
     size = 0;
   };
+  const envelope = Buffer.byteLength(JSON.stringify({ a: accountId, e: [] }));
   for (const id of ids) {
-    if (size + id.length + accountId.length + 20 > NOTIFY_PAYLOAD_LIMIT) await flush();
+    // The payload limit is in bytes of the JSON sent: an id of three-byte characters, or of
+    // characters JSON escapes, weighs more than its length.
+    const weight = Buffer.byteLength(JSON.stringify(id)) + 1;
+    if (chunk.length > 0 && envelope + size + weight > NOTIFY_PAYLOAD_LIMIT) await flush();
     chunk.push(id);
-    size += id.length + 3;
+    size += weight;
   }
   await flush();
 }
