@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   FIELD_OPERATORS,
@@ -10,21 +9,9 @@ import {
   matches,
   parseFilter,
 } from '../../src/core/payload-filter.ts';
+import { loadSeeds, seedPayload } from '../helpers/seeds.ts';
 
-interface Example {
-  readonly title: string;
-  readonly payload: Record<string, unknown>;
-}
-
-const EXAMPLES: readonly Example[] = JSON.parse(
-  readFileSync(new URL('../fixtures/appcues-examples.json', import.meta.url), 'utf8'),
-);
-
-function example(title: string): Record<string, unknown> {
-  const found = EXAMPLES.find((entry) => entry.title === title);
-  assert.ok(found, `fixture ${title}`);
-  return structuredClone(found.payload);
-}
+const example = seedPayload;
 
 const NPS_SCORE = example('NPS Score');
 const NPS_FEEDBACK = example('NPS Feedback');
@@ -78,7 +65,7 @@ describe('payload filters: the issue example', () => {
   });
 
   it('every seed example is matched by {} and by its own name', () => {
-    for (const { title, payload } of EXAMPLES) {
+    for (const { title, payload } of loadSeeds()) {
       assert.equal(test({}, payload), true, title);
       assert.equal(test({ name: payload.name }, payload), true, title);
       assert.equal(test({ name: { $neq: payload.name } }, payload), false, title);

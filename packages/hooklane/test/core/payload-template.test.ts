@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { PRESET_FORMATS, presetTemplate, renderPreset } from '../../src/core/destination-presets.ts';
 import {
@@ -10,21 +9,9 @@ import {
   TEMPLATE_LIMITS,
   type Template,
 } from '../../src/core/payload-template.ts';
+import { loadSeeds, seedPayload } from '../helpers/seeds.ts';
 
-interface Example {
-  readonly title: string;
-  readonly payload: Record<string, unknown>;
-}
-
-const EXAMPLES: readonly Example[] = JSON.parse(
-  readFileSync(new URL('../fixtures/appcues-examples.json', import.meta.url), 'utf8'),
-);
-
-function example(title: string): Record<string, unknown> {
-  const found = EXAMPLES.find((entry) => entry.title === title);
-  assert.ok(found, `fixture ${title}`);
-  return structuredClone(found.payload);
-}
+const example = seedPayload;
 
 const NPS_SCORE = example('NPS Score');
 const NPS_FEEDBACK = example('NPS Feedback');
@@ -607,7 +594,7 @@ describe('destination presets: the bodies the services document, for the seed ev
   });
 
   it('every preset for every seed example renders, and is exactly its shown template rendered', () => {
-    for (const { title, payload } of EXAMPLES) {
+    for (const { title, payload } of loadSeeds()) {
       for (const format of PRESET_FORMATS) {
         const shown = presetTemplate(format, { event: payload });
         const parsed = parseTemplate(shown);
