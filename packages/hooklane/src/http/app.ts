@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Authenticate } from '../services/auth.ts';
 import { installAuth } from './auth.ts';
 import { installBodyBudget } from './body-budget.ts';
+import { serveConsole } from './console-static.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
@@ -100,6 +101,7 @@ export async function buildApp(
   recoverRoute(app, deps);
   eventRoutes(app, deps);
   deliveryRoutes(app, deps);
+  serveConsole(app);
   return app;
 }
 
