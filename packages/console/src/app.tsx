@@ -15,19 +15,22 @@ import { accountId, me, role, signIn, signOut } from './session.ts';
 import { ErrorNote, Loading } from './ui.tsx';
 
 /** The screens, by path; `admin` ones are hidden from viewers, `account` ones need an account open. */
-const SCREENS: { path: string; render: (params: Record<string, string>) => preact.JSX.Element; admin?: boolean }[] =
-  [
-    { path: '/', render: () => <OverviewScreen /> },
-    { path: '/webhooks', render: () => <WebhooksScreen /> },
-    { path: '/webhooks/new', render: () => <WebhookFormScreen />, admin: true },
-    { path: '/webhooks/:id', render: ({ id = '' }) => <WebhookScreen id={id} /> },
-    { path: '/webhooks/:id/edit', render: ({ id = '' }) => <WebhookFormScreen id={id} />, admin: true },
-    { path: '/deliveries', render: () => <DeliveriesScreen /> },
-    { path: '/deliveries/:id', render: ({ id = '' }) => <DeliveryScreen id={id} /> },
-    { path: '/events', render: () => <EventsScreen /> },
-    { path: '/event-types', render: () => <EventTypesScreen /> },
-    { path: '/keys', render: () => <KeysScreen />, admin: true },
-  ];
+const SCREENS: {
+  path: string;
+  render: (params: Record<string, string>) => preact.JSX.Element;
+  admin?: boolean;
+}[] = [
+  { path: '/', render: () => <OverviewScreen /> },
+  { path: '/webhooks', render: () => <WebhooksScreen /> },
+  { path: '/webhooks/new', render: () => <WebhookFormScreen />, admin: true },
+  { path: '/webhooks/:id', render: ({ id = '' }) => <WebhookScreen id={id} /> },
+  { path: '/webhooks/:id/edit', render: ({ id = '' }) => <WebhookFormScreen id={id} />, admin: true },
+  { path: '/deliveries', render: () => <DeliveriesScreen /> },
+  { path: '/deliveries/:id', render: ({ id = '' }) => <DeliveryScreen id={id} /> },
+  { path: '/events', render: () => <EventsScreen /> },
+  { path: '/event-types', render: () => <EventTypesScreen /> },
+  { path: '/keys', render: () => <KeysScreen />, admin: true },
+];
 
 function Screen() {
   const path = route.value.path;

@@ -31,7 +31,11 @@ export function setQuery(params: Record<string, string>): void {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) if (value) search.set(name, value);
   const text = search.toString();
-  history.replaceState(null, '', `${BASE}${route.value.path === '/' ? '/' : route.value.path}${text ? `?${text}` : ''}`);
+  history.replaceState(
+    null,
+    '',
+    `${BASE}${route.value.path === '/' ? '/' : route.value.path}${text ? `?${text}` : ''}`,
+  );
   route.value = current();
 }
 
@@ -53,9 +57,18 @@ export function match(pattern: string, path: string): Record<string, string> | n
 }
 
 /** A link inside the app: a real `<a href>` (open in a new tab works), navigated without a reload. */
-export function Link({ href, children, class: className }: { href: string; children: ComponentChildren; class?: string }) {
+export function Link({
+  href,
+  children,
+  class: className,
+}: {
+  href: string;
+  children: ComponentChildren;
+  class?: string;
+}) {
   const onClick = (event: MouseEvent) => {
-    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey)
+      return;
     event.preventDefault();
     navigate(href);
   };

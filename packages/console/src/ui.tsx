@@ -15,7 +15,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const [error, setError] = useState<Error | null>(null);
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names the dependencies
   useEffect(() => {
     let live = true;
     setLoading(true);
@@ -168,10 +167,16 @@ export function Body({ text, label }: { text: string | null | undefined; label: 
   } catch {
     // not JSON
   }
+  return <Code label={label}>{shown}</Code>;
+}
+
+/** A scrollable block of code: a labelled region that keyboard users can focus to scroll it. */
+export function Code({ label, children }: { label: string; children: string }) {
   return (
-    <pre class="code" tabIndex={0} aria-label={label}>
-      {shown}
-    </pre>
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
+    <section class="code" tabIndex={0} aria-label={label}>
+      <pre>{children}</pre>
+    </section>
   );
 }
 

@@ -25,7 +25,9 @@ export function AccountsScreen() {
 
   const onOpen = async (event: Event) => {
     event.preventDefault();
-    const account = await open.run(() => api<Account>('GET', `/v1/accounts/${encodeURIComponent(openId.trim())}`));
+    const account = await open.run(() =>
+      api<Account>('GET', `/v1/accounts/${encodeURIComponent(openId.trim())}`),
+    );
     if (account) {
       openAccount(account);
       navigate('/');
@@ -43,7 +45,13 @@ export function AccountsScreen() {
           <h2>Create an account</h2>
           <Field label="Name">
             {(props) => (
-              <input {...props} required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+              <input
+                {...props}
+                required
+                maxLength={200}
+                value={name}
+                onInput={(e) => setName(e.currentTarget.value)}
+              />
             )}
           </Field>
           {create.error ? <ErrorNote error={create.error} /> : null}
@@ -52,7 +60,8 @@ export function AccountsScreen() {
           </button>
           {created ? (
             <p role="status">
-              Created <strong>{created.name}</strong> <code>{created.id}</code> <CopyButton text={created.id} label="Copy id" />
+              Created <strong>{created.name}</strong> <code>{created.id}</code>{' '}
+              <CopyButton text={created.id} label="Copy id" />
             </p>
           ) : null}
         </form>
@@ -95,9 +104,7 @@ export function AccountsScreen() {
                   <Time at={account.created_at} />
                 </td>
                 <td>
-                  {accountId.value === account.id ? (
-                    <span class="muted">Open</span>
-                  ) : null}{' '}
+                  {accountId.value === account.id ? <span class="muted">Open</span> : null}{' '}
                   <button
                     type="button"
                     class="secondary small"

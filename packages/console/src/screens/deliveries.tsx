@@ -1,9 +1,19 @@
-import { useState } from 'preact/hooks';
-import { api, type Attempt, type Delivery, type Page, query, type Webhook } from '../api.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { type Attempt, api, type Delivery, type Page, query, type Webhook } from '../api.ts';
 import { Link, route, setQuery } from '../router.tsx';
 import { accountPath, canEdit } from '../session.ts';
 import { Time } from '../time.tsx';
-import { Badge, Body, ErrorNote, Field, HeaderTable, Loadable, STATUS_TONE, useAction, useLoad } from '../ui.tsx';
+import {
+  Badge,
+  Body,
+  ErrorNote,
+  Field,
+  HeaderTable,
+  Loadable,
+  STATUS_TONE,
+  useAction,
+  useLoad,
+} from '../ui.tsx';
 import { loadWebhooks } from './webhooks.tsx';
 
 const STATUSES = ['pending', 'succeeded', 'failed', 'cancelled'];
@@ -15,7 +25,13 @@ function Outcome({ delivery }: { delivery: Delivery }) {
 }
 
 /** A page of deliveries, with the webhook's name when `webhooks` is given. */
-export function DeliveryTable({ deliveries, webhooks }: { deliveries: Delivery[]; webhooks?: Map<string, Webhook> }) {
+export function DeliveryTable({
+  deliveries,
+  webhooks,
+}: {
+  deliveries: Delivery[];
+  webhooks?: Map<string, Webhook>;
+}) {
   return (
     <table class="responsive">
       <thead>
@@ -83,41 +99,52 @@ export function DeliveryList({
   const loadMore = useAction();
   const items = [...(first.data?.data ?? []), ...(more?.items ?? [])];
   const cursor = more ? more.cursor : (first.data?.next_cursor ?? null);
+  // Keep the first page fresh while it is on screen (a test event's attempt shows up by itself).
+  const reload = first.reload;
+  const paged = more !== null;
+  useEffect(() => {
+    if (paged) return;
+    const timer = setInterval(reload, 5000);
+    return () => clearInterval(timer);
+  }, [reload, paged]);
   return (
-    <Loadable state={first} isEmpty={() => items.length === 0} empty={empty}>
-      {() => (
-        <>
-          <div class="title-row">
-            <span class="muted" role="status">
-              {items.length} shown{first.loading ? ' · refreshing…' : ''}
-            </span>
-            <button type="button" class="secondary small" onClick={first.reload}>
-              Refresh
-            </button>
-          </div>
-          <DeliveryTable deliveries={items} webhooks={webhooks} />
-          {cursor ? (
-            <button
-              type="button"
-              class="secondary"
-              disabled={loadMore.busy}
-              onClick={() =>
-                loadMore.run(async () => {
-                  const page = await api<Page<Delivery>>(
-                    'GET',
-                    accountPath(`/deliveries${query({ ...filter, limit: 50, cursor })}`),
-                  );
-                  setMore({ items: [...(more?.items ?? []), ...page.data], cursor: page.next_cursor });
-                })
-              }
-            >
-              Load more
-            </button>
-          ) : null}
-          {loadMore.error ? <ErrorNote error={loadMore.error} /> : null}
-        </>
-      )}
-    </Loadable>
+    <>
+      <div class="title-row">
+        <span class="muted" role="status">
+          {first.data ? `${items.length} shown` : ''}
+          {first.loading && first.data ? ' · refreshing…' : ''}
+        </span>
+        <button type="button" class="secondary small" onClick={first.reload}>
+          Refresh
+        </button>
+      </div>
+      <Loadable state={first} isEmpty={() => items.length === 0} empty={empty}>
+        {() => (
+          <>
+            <DeliveryTable deliveries={items} webhooks={webhooks} />
+            {cursor ? (
+              <button
+                type="button"
+                class="secondary"
+                disabled={loadMore.busy}
+                onClick={() =>
+                  loadMore.run(async () => {
+                    const page = await api<Page<Delivery>>(
+                      'GET',
+                      accountPath(`/deliveries${query({ ...filter, limit: 50, cursor })}`),
+                    );
+                    setMore({ items: [...(more?.items ?? []), ...page.data], cursor: page.next_cursor });
+                  })
+                }
+              >
+                Load more
+              </button>
+            ) : null}
+            {loadMore.error ? <ErrorNote error={loadMore.error} /> : null}
+          </>
+        )}
+      </Loadable>
+    </>
   );
 }
 
@@ -151,7 +178,11 @@ export function DeliveriesScreen() {
       >
         <Field label="Webhook">
           {(props) => (
-            <select {...props} value={filter.webhook_id} onChange={(e) => update({ webhook_id: e.currentTarget.value })}>
+            <select
+              {...props}
+              value={filter.webhook_id}
+              onChange={(e) => update({ webhook_id: e.currentTarget.value })}
+            >
               <option value="">All webhooks</option>
               {(webhooks.data ?? []).map((webhook) => (
                 <option key={webhook.id} value={webhook.id}>
@@ -163,7 +194,11 @@ export function DeliveriesScreen() {
         </Field>
         <Field label="Status">
           {(props) => (
-            <select {...props} value={filter.status} onChange={(e) => update({ status: e.currentTarget.value })}>
+            <select
+              {...props}
+              value={filter.status}
+              onChange={(e) => update({ status: e.currentTarget.value })}
+            >
               <option value="">Any status</option>
               {STATUSES.map((status) => (
                 <option key={status} value={status}>
@@ -225,7 +260,10 @@ function AttemptView({ attempt }: { attempt: Attempt }) {
       <div class="grid-2">
         <div>
           <h4>Request headers</h4>
-          <HeaderTable headers={attempt.request.headers} label={`Attempt ${attempt.number} request headers`} />
+          <HeaderTable
+            headers={attempt.request.headers}
+            label={`Attempt ${attempt.number} request headers`}
+          />
           <h4>Request body</h4>
           <Body text={attempt.request.body} label={`Attempt ${attempt.number} request body`} />
         </div>
@@ -309,7 +347,9 @@ export function DeliveryScreen({ id }: { id: string }) {
             {(delivery.attempts ?? []).length === 0 ? (
               <p class="empty">No attempt yet.</p>
             ) : (
-              [...(delivery.attempts ?? [])].reverse().map((attempt) => <AttemptView key={attempt.id} attempt={attempt} />)
+              [...(delivery.attempts ?? [])]
+                .reverse()
+                .map((attempt) => <AttemptView key={attempt.id} attempt={attempt} />)
             )}
           </>
         )}

@@ -3,7 +3,7 @@ import { api, type Delivery, type EventType } from '../api.ts';
 import { groupBySource, loadEventTypes } from '../event-types.ts';
 import { Link } from '../router.tsx';
 import { accountPath, canEdit } from '../session.ts';
-import { ErrorNote, Field, Loadable, useAction, useLoad } from '../ui.tsx';
+import { Code, ErrorNote, Field, Loadable, useAction, useLoad } from '../ui.tsx';
 import { loadWebhooks } from './webhooks.tsx';
 
 function SendSample({ type }: { type: EventType }) {
@@ -12,7 +12,8 @@ function SendSample({ type }: { type: EventType }) {
   const action = useAction();
   const [sent, setSent] = useState<Delivery | null>(null);
   const chosen = webhookId || webhooks.data?.[0]?.id || '';
-  if (webhooks.data && webhooks.data.length === 0) return <p class="muted">Create a webhook to send this sample to it.</p>;
+  if (webhooks.data && webhooks.data.length === 0)
+    return <p class="muted">Create a webhook to send this sample to it.</p>;
   return (
     <form
       class="filters"
@@ -54,7 +55,8 @@ export function EventTypesScreen() {
     <>
       <h1 tabIndex={-1}>Event types</h1>
       <p class="muted">
-        The catalog of known events. A webhook subscribes to these ids, to custom event names, or to all events.
+        The catalog of known events. A webhook subscribes to these ids, to custom event names, or to all
+        events.
       </p>
       <Loadable state={state} isEmpty={(types) => types.length === 0}>
         {(types) =>
@@ -76,15 +78,11 @@ export function EventTypesScreen() {
                   <div class="grid-2">
                     <div>
                       <h3>Schema</h3>
-                      <pre class="code" tabIndex={0} aria-label={`${type.label} schema`}>
-                        {JSON.stringify(type.schema, null, 2)}
-                      </pre>
+                      <Code label={`${type.label} schema`}>{JSON.stringify(type.schema, null, 2)}</Code>
                     </div>
                     <div>
                       <h3>Sample</h3>
-                      <pre class="code" tabIndex={0} aria-label={`${type.label} sample`}>
-                        {JSON.stringify(type.sample, null, 2)}
-                      </pre>
+                      <Code label={`${type.label} sample`}>{JSON.stringify(type.sample, null, 2)}</Code>
                     </div>
                   </div>
                   {canEdit.value ? <SendSample type={type} /> : null}

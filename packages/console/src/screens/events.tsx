@@ -3,10 +3,9 @@ import { apiKey } from '../api.ts';
 import { route, setQuery } from '../router.tsx';
 import { accountPath, canEdit } from '../session.ts';
 import { Time } from '../time.tsx';
-import { Field } from '../ui.tsx';
+import { Field, useLoad } from '../ui.tsx';
 import { DeliveryList } from './deliveries.tsx';
 import { loadWebhooks } from './webhooks.tsx';
-import { useLoad } from '../ui.tsx';
 
 interface Streamed {
   type: string | null;

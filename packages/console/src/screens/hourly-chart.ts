@@ -7,10 +7,16 @@ const COLORS: Record<Status, string> = { succeeded: '#1a7f37', failed: '#cf222e'
 const STACK: Status[] = ['succeeded', 'failed', 'pending'];
 
 /** Stacked bars of deliveries per hour by status, sized to its container and redrawn on resize. */
-export function drawHourlyChart(box: HTMLElement, hours: number[], perHour: Record<Status, number[]>): { destroy(): void } {
+export function drawHourlyChart(
+  box: HTMLElement,
+  hours: number[],
+  perHour: Record<Status, number[]>,
+): { destroy(): void } {
   const bars = uPlot.paths.bars?.({ size: [0.7, 32] });
   const stacked = STACK.map((_, level) =>
-    hours.map((_, i) => STACK.slice(0, level + 1).reduce((sum, status) => sum + (perHour[status][i] ?? 0), 0)),
+    hours.map((_, i) =>
+      STACK.slice(0, level + 1).reduce((sum, status) => sum + (perHour[status][i] ?? 0), 0),
+    ),
   );
   const drawOrder = [2, 1, 0];
   const width = () => Math.max(280, box.clientWidth);

@@ -54,7 +54,14 @@ export function KeysScreen() {
             )}
           </Field>
           <Field label="Name (optional)">
-            {(props) => <input {...props} maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} />}
+            {(props) => (
+              <input
+                {...props}
+                maxLength={200}
+                value={name}
+                onInput={(e) => setName(e.currentTarget.value)}
+              />
+            )}
           </Field>
         </div>
         <button type="submit" disabled={create.busy}>
@@ -135,7 +142,8 @@ export function KeysScreen() {
         onCancel={() => setRevoking(null)}
       >
         <p>
-          Requests with the key <code>{revoking?.prefix}…</code> are refused from now on. This cannot be undone.
+          Requests with the key <code>{revoking?.prefix}…</code> are refused from now on. This cannot be
+          undone.
         </p>
       </Confirm>
     </>

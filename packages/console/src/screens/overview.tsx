@@ -62,8 +62,14 @@ function HourlyChart({ summary }: { summary: Summary }) {
   const total = (name: keyof Summary['perHour']) => summary.perHour[name].reduce((a, b) => a + b, 0);
   return (
     <figure class="card chart">
-      <div ref={box} role="img" aria-label={`Deliveries per hour over the last 24 hours: ${total('succeeded')} succeeded, ${total('failed')} failed, ${total('pending')} pending.`} />
-      <figcaption class="muted small-text">Deliveries created per hour, last 24 hours, by their current status.</figcaption>
+      <div
+        ref={box}
+        role="img"
+        aria-label={`Deliveries per hour over the last 24 hours: ${total('succeeded')} succeeded, ${total('failed')} failed, ${total('pending')} pending.`}
+      />
+      <figcaption class="muted small-text">
+        Deliveries created per hour, last 24 hours, by their current status.
+      </figcaption>
     </figure>
   );
 }
@@ -99,7 +105,9 @@ export function OverviewScreen() {
                 </div>
                 <div class="card stat">
                   <span class="stat-label">Success rate</span>
-                  <span class="stat-value">{rate === null ? '—' : `${rate.toFixed(rate === 100 ? 0 : 1)} %`}</span>
+                  <span class="stat-value">
+                    {rate === null ? '—' : `${rate.toFixed(rate === 100 ? 0 : 1)} %`}
+                  </span>
                 </div>
                 <div class="card stat">
                   <span class="stat-label">Failed</span>
@@ -130,7 +138,8 @@ export function OverviewScreen() {
                 <ul class="plain">
                   {failing.map((webhook) => (
                     <li key={webhook.id}>
-                      <Link href={`/webhooks/${webhook.id}`}>{webhook.name}</Link> <WebhookStatus webhook={webhook} />
+                      <Link href={`/webhooks/${webhook.id}`}>{webhook.name}</Link>{' '}
+                      <WebhookStatus webhook={webhook} />
                     </li>
                   ))}
                 </ul>

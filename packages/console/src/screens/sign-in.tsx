@@ -27,8 +27,8 @@ export function SignInScreen() {
       <form onSubmit={submit} class="card">
         <h1 tabIndex={-1}>Sign in to Hooklane</h1>
         <p class="muted">
-          Use an admin or viewer key of your account, or the root key. It is kept in this tab only and sent
-          to this server alone.
+          Use an admin or viewer key of your account, or the root key. It is kept in this tab only and sent to
+          this server alone.
         </p>
         <Field label="API key">
           {(props) => (

@@ -33,7 +33,11 @@ function SecretPanel({ webhook }: { webhook: Webhook }) {
     <section class="card" aria-labelledby="secret-title">
       <h2 id="secret-title">Signing secret</h2>
       {secret === undefined ? (
-        <p>{webhook.signed ? 'Requests are signed. The secret stays hidden until you reveal it.' : 'No secret: requests are not signed.'}</p>
+        <p>
+          {webhook.signed
+            ? 'Requests are signed. The secret stays hidden until you reveal it.'
+            : 'No secret: requests are not signed.'}
+        </p>
       ) : secret === null ? (
         <p>No secret: requests are not signed.</p>
       ) : (
@@ -46,7 +50,8 @@ function SecretPanel({ webhook }: { webhook: Webhook }) {
       )}
       {graceUntil ? (
         <p role="status">
-          Rotated. The previous secret stays valid until <span title={exactTime(Date.parse(graceUntil))}>{exactTime(Date.parse(graceUntil))}</span>.
+          Rotated. The previous secret stays valid until{' '}
+          <span title={exactTime(Date.parse(graceUntil))}>{exactTime(Date.parse(graceUntil))}</span>.
         </p>
       ) : null}
       <div class="actions">
@@ -67,7 +72,10 @@ function SecretPanel({ webhook }: { webhook: Webhook }) {
         onConfirm={rotate}
         onCancel={() => setConfirming(false)}
       >
-        <p>A new secret is generated. The current one keeps working for a grace period, so receivers can switch.</p>
+        <p>
+          A new secret is generated. The current one keeps working for a grace period, so receivers can
+          switch.
+        </p>
       </Confirm>
     </section>
   );
@@ -78,7 +86,9 @@ function TestPanel({ webhook, sent }: { webhook: Webhook; sent: () => void }) {
   const [type, setType] = useState('');
   const action = useAction();
   const [delivery, setDelivery] = useState<Delivery | null>(null);
-  const chosen = type || (webhook.events.find((name) => types.data?.some((t) => t.id === name)) ?? types.data?.[0]?.id ?? '');
+  const chosen =
+    type ||
+    (webhook.events.find((name) => types.data?.some((t) => t.id === name)) ?? types.data?.[0]?.id ?? '');
   const send = async (event: Event) => {
     event.preventDefault();
     const result = await action.run(() =>
@@ -144,7 +154,13 @@ function RecoverPanel({ webhook, recovered }: { webhook: Webhook; recovered: () 
       <h2 id="recover-title">Recover failed deliveries</h2>
       <Field label="Failed since" hint="Every failed delivery created since then is queued again.">
         {(props) => (
-          <input {...props} type="datetime-local" required value={since} onInput={(e) => setSince(e.currentTarget.value)} />
+          <input
+            {...props}
+            type="datetime-local"
+            required
+            value={since}
+            onInput={(e) => setSince(e.currentTarget.value)}
+          />
         )}
       </Field>
       <button type="submit" class="secondary" disabled={action.busy || !since}>
@@ -152,7 +168,9 @@ function RecoverPanel({ webhook, recovered }: { webhook: Webhook; recovered: () 
       </button>
       {count !== null ? (
         <p role="status">
-          {count === 0 ? 'No failed delivery since then.' : `${count} ${count === 1 ? 'delivery' : 'deliveries'} queued again.`}
+          {count === 0
+            ? 'No failed delivery since then.'
+            : `${count} ${count === 1 ? 'delivery' : 'deliveries'} queued again.`}
         </p>
       ) : null}
       {action.error ? <ErrorNote error={action.error} /> : null}
@@ -190,7 +208,12 @@ export function WebhookScreen({ id }: { id: string }) {
                 <Link class="button secondary" href={`/webhooks/${webhook.id}/edit`}>
                   Edit
                 </Link>
-                <button type="button" class="secondary" onClick={() => setEnabled(webhook, !webhook.enabled)} disabled={action.busy}>
+                <button
+                  type="button"
+                  class="secondary"
+                  onClick={() => setEnabled(webhook, !webhook.enabled)}
+                  disabled={action.busy}
+                >
                   {webhook.enabled ? 'Disable' : 'Enable'}
                 </button>
                 <button type="button" class="danger" onClick={() => setDeleting(true)} disabled={action.busy}>
@@ -222,7 +245,8 @@ export function WebhookScreen({ id }: { id: string }) {
                 ? 'none'
                 : Object.entries(webhook.headers).map(([name, value]) => (
                     <div key={name}>
-                      <code>{name}</code>: {canEdit.value ? <code>{value}</code> : <span class="muted">hidden</span>}
+                      <code>{name}</code>:{' '}
+                      {canEdit.value ? <code>{value}</code> : <span class="muted">hidden</span>}
                     </div>
                   ))}
             </dd>
@@ -245,7 +269,11 @@ export function WebhookScreen({ id }: { id: string }) {
             </div>
           ) : null}
           <h2>Deliveries</h2>
-          <DeliveryList key={listKey} filter={{ webhook_id: webhook.id }} empty="No deliveries to this webhook yet." />
+          <DeliveryList
+            key={listKey}
+            filter={{ webhook_id: webhook.id }}
+            empty="No deliveries to this webhook yet."
+          />
           <Confirm
             open={deleting}
             title={`Delete ${webhook.name}?`}

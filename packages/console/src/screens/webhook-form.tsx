@@ -6,7 +6,15 @@ import { accountPath } from '../session.ts';
 import { ErrorNote, Field, Loadable, useAction, useLoad } from '../ui.tsx';
 
 type SecretMode = 'generate' | 'paste' | 'none';
-type FieldName = 'name' | 'url' | 'events' | 'content_ids' | 'format' | 'batch_window_ms' | 'headers' | 'secret';
+type FieldName =
+  | 'name'
+  | 'url'
+  | 'events'
+  | 'content_ids'
+  | 'format'
+  | 'batch_window_ms'
+  | 'headers'
+  | 'secret';
 
 interface Draft {
   name: string;
@@ -60,7 +68,11 @@ function fieldErrors(error: unknown): Partial<Record<FieldName, string>> {
     const where = detail.field ?? detail.path?.replace(/^body\/?/, '') ?? '';
     const top = where.split('/')[0] ?? '';
     const field: FieldName | undefined =
-      top === 'filters' ? 'content_ids' : (['name', 'url', 'events', 'format', 'batch_window_ms', 'headers', 'secret'] as const).find((name) => name === top);
+      top === 'filters'
+        ? 'content_ids'
+        : (['name', 'url', 'events', 'format', 'batch_window_ms', 'headers', 'secret'] as const).find(
+            (name) => name === top,
+          );
     if (field && !out[field]) out[field] = error.message;
   }
   return out;
@@ -80,7 +92,10 @@ function EventPicker({
   const toggle = (id: string, on: boolean) =>
     set({ types: on ? [...draft.types, id] : draft.types.filter((type) => type !== id) });
   return (
-    <fieldset class={`events${error ? ' has-error' : ''}`} aria-describedby={error ? 'events-error' : undefined}>
+    <fieldset
+      class={`events${error ? ' has-error' : ''}`}
+      aria-describedby={error ? 'events-error' : undefined}
+    >
       <legend>Events</legend>
       <label class="check">
         <input type="checkbox" checked={draft.all} onChange={(e) => set({ all: e.currentTarget.checked })} />
@@ -163,7 +178,11 @@ function HeadersEditor({
           </button>
         </div>
       ))}
-      <button type="button" class="secondary small" onClick={() => set([...headers, { name: '', value: '' }])}>
+      <button
+        type="button"
+        class="secondary small"
+        onClick={() => set([...headers, { name: '', value: '' }])}
+      >
         Add a header
       </button>
       {error ? (
@@ -197,7 +216,9 @@ function WebhookForm({ webhook, types }: { webhook?: Webhook; types: EventType[]
       events,
       filters: { content_ids: contentIds.length > 0 ? contentIds : null },
       format: draft.format,
-      headers: Object.fromEntries(draft.headers.filter((h) => h.name.trim()).map((h) => [h.name.trim(), h.value])),
+      headers: Object.fromEntries(
+        draft.headers.filter((h) => h.name.trim()).map((h) => [h.name.trim(), h.value]),
+      ),
       enabled: draft.enabled,
     };
     if (draft.format === 'usetiful') body.batch_window_ms = Number(draft.batchWindowMs) || 0;
@@ -218,7 +239,13 @@ function WebhookForm({ webhook, types }: { webhook?: Webhook; types: EventType[]
     <form class="card form" onSubmit={submit} noValidate>
       <Field label="Name" error={errors.name}>
         {(props) => (
-          <input {...props} required maxLength={200} value={draft.name} onInput={(e) => set({ name: e.currentTarget.value })} />
+          <input
+            {...props}
+            required
+            maxLength={200}
+            value={draft.name}
+            onInput={(e) => set({ name: e.currentTarget.value })}
+          />
         )}
       </Field>
       <Field label="Endpoint URL" hint="Where Hooklane sends the events (http or https)." error={errors.url}>
@@ -239,7 +266,13 @@ function WebhookForm({ webhook, types }: { webhook?: Webhook; types: EventType[]
         hint="Flow, checklist, experience or tour ids, separated by commas. Empty: every event of the chosen types."
         error={errors.content_ids}
       >
-        {(props) => <input {...props} value={draft.contentIds} onInput={(e) => set({ contentIds: e.currentTarget.value })} />}
+        {(props) => (
+          <input
+            {...props}
+            value={draft.contentIds}
+            onInput={(e) => set({ contentIds: e.currentTarget.value })}
+          />
+        )}
       </Field>
       <div class="grid-2">
         <Field label="Payload format" error={errors.format}>
@@ -252,7 +285,11 @@ function WebhookForm({ webhook, types }: { webhook?: Webhook; types: EventType[]
           )}
         </Field>
         {draft.format === 'usetiful' ? (
-          <Field label="Batch window (ms)" hint="0 to 10000; 0 sends each event alone." error={errors.batch_window_ms}>
+          <Field
+            label="Batch window (ms)"
+            hint="0 to 10000; 0 sends each event alone."
+            error={errors.batch_window_ms}
+          >
             {(props) => (
               <input
                 {...props}
@@ -304,7 +341,11 @@ function WebhookForm({ webhook, types }: { webhook?: Webhook; types: EventType[]
         </fieldset>
       ) : null}
       <label class="check">
-        <input type="checkbox" checked={draft.enabled} onChange={(e) => set({ enabled: e.currentTarget.checked })} />
+        <input
+          type="checkbox"
+          checked={draft.enabled}
+          onChange={(e) => set({ enabled: e.currentTarget.checked })}
+        />
         Enabled
       </label>
       {unplaced ? <ErrorNote error={save.error} /> : null}

@@ -31,7 +31,10 @@ export function WebhookStatus({ webhook }: { webhook: Webhook }) {
   if (webhook.failing_since) {
     return (
       <span>
-        <Badge tone="bad">failing</Badge> <span class="small-text">since <Time at={webhook.failing_since} /></span>
+        <Badge tone="bad">failing</Badge>{' '}
+        <span class="small-text">
+          since <Time at={webhook.failing_since} />
+        </span>
       </span>
     );
   }
@@ -48,7 +51,8 @@ function LastDelivery({ webhookId }: { webhookId: string }) {
   if (!delivery) return <span class="muted">none yet</span>;
   return (
     <Link href={`/deliveries/${delivery.id}`}>
-      <Badge tone={STATUS_TONE[delivery.status] ?? 'muted'}>{delivery.status}</Badge> <Time at={delivery.created_at} />
+      <Badge tone={STATUS_TONE[delivery.status] ?? 'muted'}>{delivery.status}</Badge>{' '}
+      <Time at={delivery.created_at} />
     </Link>
   );
 }

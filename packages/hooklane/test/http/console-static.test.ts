@@ -19,7 +19,8 @@ async function consoleApp(dir: string): Promise<FastifyInstance> {
 describe('the console at /ui', () => {
   let dir: string;
   let app: FastifyInstance;
-  const page = '<!doctype html><title>console</title><script type="module" src="/ui/assets/index-4rxNMEzO.js"></script>';
+  const page =
+    '<!doctype html><title>console</title><script type="module" src="/ui/assets/index-4rxNMEzO.js"></script>';
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hooklane-console-'));
@@ -64,7 +65,11 @@ describe('the console at /ui', () => {
   });
 
   test('answers index.html for the app routes (deep links), with any query', async () => {
-    for (const url of ['/ui/webhooks', '/ui/webhooks/wh_123', '/ui/deliveries?status=failed&webhook_id=wh_1']) {
+    for (const url of [
+      '/ui/webhooks',
+      '/ui/webhooks/wh_123',
+      '/ui/deliveries?status=failed&webhook_id=wh_1',
+    ]) {
       const res = await app.inject({ url });
       assert.equal(res.statusCode, 200, url);
       assert.equal(res.headers['content-type'], 'text/html; charset=utf-8');
