@@ -15,9 +15,10 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });
 const exact = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
-export function fromNow(ms: number, at = now.value): string {
+export function fromNow(ms: number, at = Date.now()): string {
   const diff = ms - at;
-  if (Math.abs(diff) < 10_000) return diff > 0 ? 'in a few s' : 'just now';
+  // Server and browser clocks differ by a little: a moment either side is "just now".
+  if (Math.abs(diff) < 10_000) return 'just now';
   for (const [unit, size] of UNITS) {
     if (Math.abs(diff) >= size || unit === 'second') return relative.format(Math.round(diff / size), unit);
   }
@@ -30,6 +31,7 @@ export const exactTime = (ms: number): string => exact.format(ms);
 export function Time({ at }: { at: string | null | undefined }) {
   if (!at) return <span>—</span>;
   const ms = Date.parse(at);
+  void now.value; // re-render on the tick
   return (
     <time dateTime={at} title={exactTime(ms)}>
       {fromNow(ms)}

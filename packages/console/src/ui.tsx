@@ -180,7 +180,16 @@ export function Code({ label, children }: { label: string; children: string }) {
   );
 }
 
-export function HeaderTable({ headers, label }: { headers: Record<string, string>; label: string }) {
+/** Headers as a table; the values of `hidden` names (lower case) show as "hidden". */
+export function HeaderTable({
+  headers,
+  label,
+  hidden,
+}: {
+  headers: Record<string, string>;
+  label: string;
+  hidden?: ReadonlySet<string>;
+}) {
   const entries = Object.entries(headers);
   if (entries.length === 0) return <p class="muted">No headers.</p>;
   return (
@@ -191,7 +200,7 @@ export function HeaderTable({ headers, label }: { headers: Record<string, string
           <tr key={name}>
             <th scope="row">{name}</th>
             <td>
-              <code>{value}</code>
+              {hidden?.has(name.toLowerCase()) ? <span class="muted">hidden</span> : <code>{value}</code>}
             </td>
           </tr>
         ))}

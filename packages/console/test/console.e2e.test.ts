@@ -330,7 +330,10 @@ describe('a viewer', () => {
 
     await page.locator('td[data-label="Delivery"] a').first().click();
     await screen(page, 'Delivery');
+    await page.getByRole('heading', { name: /Attempt 2/ }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Retry now' }).count(), 0);
+    assert.equal(await page.getByText('growth').count(), 0, 'nor in the request headers of an attempt');
+    assert.ok(await page.getByRole('rowheader', { name: 'x-team' }).first().isVisible());
     await page.goto(`${server.url}/ui/webhooks/new`);
     await screen(page, 'Not allowed');
   });

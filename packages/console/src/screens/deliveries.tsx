@@ -10,6 +10,7 @@ import {
   Field,
   HeaderTable,
   Loadable,
+  Loading,
   STATUS_TONE,
   useAction,
   useLoad,
@@ -230,7 +231,7 @@ export function DeliveriesScreen() {
   );
 }
 
-function AttemptView({ attempt }: { attempt: Attempt }) {
+function AttemptView({ attempt, hidden }: { attempt: Attempt; hidden: ReadonlySet<string> }) {
   const response = attempt.response;
   const ok = response !== null && response.status >= 200 && response.status < 300;
   return (
@@ -284,6 +285,15 @@ function AttemptView({ attempt }: { attempt: Attempt }) {
 
 export function DeliveryScreen({ id }: { id: string }) {
   const state = useLoad(() => api<Delivery>('GET', accountPath(`/deliveries/${id}`)), [id]);
+  const webhookId = state.data?.webhook_id;
+  const webhook = useLoad(
+    async () => (webhookId ? api<Webhook>('GET', accountPath(`/webhooks/${webhookId}`)) : undefined),
+    [webhookId],
+  );
+  // A viewer never sees the values of the webhook's static headers (they are often credentials).
+  const hidden = new Set(
+    canEdit.value ? [] : Object.keys(webhook.data?.headers ?? {}).map((n) => n.toLowerCase()),
+  );
   const retry = useAction();
   const [retried, setRetried] = useState(false);
   const onRetry = async () => {
@@ -318,7 +328,7 @@ export function DeliveryScreen({ id }: { id: string }) {
               <dt>Webhook</dt>
               <dd>
                 <Link href={`/webhooks/${delivery.webhook_id}`}>
-                  <code>{delivery.webhook_id}</code>
+                  {webhook.data?.name ?? <code>{delivery.webhook_id}</code>}
                 </Link>
               </dd>
               <dt>{(delivery.event_ids?.length ?? 1) > 1 ? 'Events' : 'Event'}</dt>
@@ -344,12 +354,14 @@ export function DeliveryScreen({ id }: { id: string }) {
             ) : null}
             {retry.error ? <ErrorNote error={retry.error} /> : null}
             <h2>Attempts ({delivery.attempts?.length ?? 0})</h2>
-            {(delivery.attempts ?? []).length === 0 ? (
+            {!canEdit.value && webhook.data === undefined && !webhook.error ? (
+              <Loading />
+            ) : (delivery.attempts ?? []).length === 0 ? (
               <p class="empty">No attempt yet.</p>
             ) : (
               [...(delivery.attempts ?? [])]
                 .reverse()
-                .map((attempt) => <AttemptView key={attempt.id} attempt={attempt} />)
+                .map((attempt) => <AttemptView key={attempt.id} attempt={attempt} hidden={hidden} />)
             )}
           </>
         )}

@@ -25,7 +25,11 @@ export function drawHourlyChart(
       width: width(),
       height: 220,
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-      axes: [{}, { size: 40 }],
+      // Whole deliveries only: no 0.2 ticks.
+      axes: [
+        {},
+        { size: 40, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000] },
+      ],
       series: [
         {},
         ...drawOrder.map((level) => {

@@ -133,7 +133,11 @@ export function OverviewScreen() {
                   No webhooks yet. <Link href="/webhooks">Go to webhooks</Link>.
                 </p>
               ) : failing.length === 0 ? (
-                <p class="empty">All {summary.webhooks.length} webhooks are enabled and delivering.</p>
+                <p class="empty">
+                  {summary.webhooks.length === 1
+                    ? 'The webhook is enabled and delivering.'
+                    : `All ${summary.webhooks.length} webhooks are enabled and delivering.`}
+                </p>
               ) : (
                 <ul class="plain">
                   {failing.map((webhook) => (
