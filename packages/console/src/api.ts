@@ -47,12 +47,18 @@ function lostServer(): void {
 }
 
 /**
- * Calls the API with the signed-in key. A 401 signs the user out (the sign-in screen shows
+ * Calls the API with the signed-in key (or `options.key`). A 401 signs the user out (the sign-in screen shows
  * again); a network failure raises the "server lost" banner until /healthz answers again.
  */
-export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T = unknown>(
+  method: string,
+  path: string,
+  body?: unknown,
+  options: { key?: string } = {},
+): Promise<T> {
+  const key = options.key ?? apiKey.value;
   const headers: Record<string, string> = {};
-  if (apiKey.value) headers.authorization = `Bearer ${apiKey.value}`;
+  if (key) headers.authorization = `Bearer ${key}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
@@ -77,7 +83,8 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   }
   if (!res.ok) {
     const error = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
-    if (res.status === 401) setKey(null);
+    // A key being tried (sign-in) is not the signed-in one: its 401 signs nobody out.
+    if (res.status === 401 && options.key === undefined) setKey(null);
     if (res.status === 502 || res.status === 503 || res.status === 504) lostServer();
     throw new ApiError(
       res.status,

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { apiKey, online } from './api.ts';
+import { ApiError, apiKey, online, setKey } from './api.ts';
 import { Link, match, navigate, route } from './router.tsx';
 import { AccountsScreen } from './screens/accounts.tsx';
 import { DeliveriesScreen, DeliveryScreen } from './screens/deliveries.tsx';
@@ -73,29 +73,43 @@ function Nav() {
       <ul>
         {isRoot ? (
           <li>
-            <Link href="/accounts">Accounts</Link>
+            <Link nav href="/accounts">
+              Accounts
+            </Link>
           </li>
         ) : null}
         {hasAccount ? (
           <>
             <li>
-              <Link href="/">Overview</Link>
+              <Link nav href="/">
+                Overview
+              </Link>
             </li>
             <li>
-              <Link href="/webhooks">Webhooks</Link>
+              <Link nav href="/webhooks">
+                Webhooks
+              </Link>
             </li>
             <li>
-              <Link href="/deliveries">Deliveries</Link>
+              <Link nav href="/deliveries">
+                Deliveries
+              </Link>
             </li>
             <li>
-              <Link href="/events">Events</Link>
+              <Link nav href="/events">
+                Events
+              </Link>
             </li>
             <li>
-              <Link href="/event-types">Event types</Link>
+              <Link nav href="/event-types">
+                Event types
+              </Link>
             </li>
             {role.value !== 'viewer' ? (
               <li>
-                <Link href="/keys">Keys</Link>
+                <Link nav href="/keys">
+                  Keys
+                </Link>
               </li>
             ) : null}
           </>
@@ -111,7 +125,13 @@ export function App() {
 
   // A key kept from earlier in this tab: learn its role again.
   useEffect(() => {
-    if (key && !me.value) signIn(key).catch(setCheckError);
+    if (key && !me.value) {
+      signIn(key).catch((error) => {
+        // A key that no longer works goes back to sign-in; a lost server is reported, to retry.
+        if (error instanceof ApiError && (error.status === 0 || error.status >= 500)) setCheckError(error);
+        else setKey(null);
+      });
+    }
     if (!key) me.value = null;
   }, [key]);
 

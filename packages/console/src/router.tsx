@@ -61,10 +61,13 @@ export function Link({
   href,
   children,
   class: className,
+  nav,
 }: {
   href: string;
   children: ComponentChildren;
   class?: string;
+  /** A navigation link: `aria-current="page"` while its screen (or one below it) is shown. */
+  nav?: boolean;
 }) {
   const onClick = (event: MouseEvent) => {
     if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey)
@@ -72,7 +75,7 @@ export function Link({
     event.preventDefault();
     navigate(href);
   };
-  const active = href === '/' ? route.value.path === '/' : route.value.path.startsWith(href);
+  const active = !nav ? false : href === '/' ? route.value.path === '/' : route.value.path.startsWith(href);
   return (
     <a href={BASE + href} onClick={onClick} aria-current={active ? 'page' : undefined} class={className}>
       {children}

@@ -27,20 +27,15 @@ export function openAccount(account: Account | null): void {
   }
 }
 
-/** Checks a key with GET /v1/me and keeps it; an ingest key cannot use the console. */
+/** Checks a key with GET /v1/me, and keeps it only if it may use the console (an ingest key may not). */
 export async function signIn(key: string): Promise<void> {
-  setKey(key);
-  try {
-    const identity = await api<Me>('GET', '/v1/me');
-    if (identity.role === 'ingest') {
-      throw new Error('An ingest key can only send events; sign in with an admin or viewer key.');
-    }
-    me.value = identity;
-    if (identity.account_id) accountId.value = identity.account_id;
-  } catch (error) {
-    setKey(null);
-    throw error;
+  const identity = await api<Me>('GET', '/v1/me', undefined, { key });
+  if (identity.role === 'ingest') {
+    throw new Error('An ingest key can only send events; sign in with an admin or viewer key.');
   }
+  me.value = identity;
+  if (identity.account_id) accountId.value = identity.account_id;
+  setKey(key);
 }
 
 export function signOut(): void {

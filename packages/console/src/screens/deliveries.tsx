@@ -264,6 +264,7 @@ function AttemptView({ attempt, hidden }: { attempt: Attempt; hidden: ReadonlySe
           <HeaderTable
             headers={attempt.request.headers}
             label={`Attempt ${attempt.number} request headers`}
+            hidden={hidden}
           />
           <h4>Request body</h4>
           <Body text={attempt.request.body} label={`Attempt ${attempt.number} request body`} />
