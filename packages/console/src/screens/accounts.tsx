@@ -3,7 +3,7 @@ import { type Account, api } from '../api.ts';
 import { navigate } from '../router.tsx';
 import { accountId, knownAccounts, openAccount } from '../session.ts';
 import { Time } from '../time.tsx';
-import { CopyButton, ErrorNote, Field, useAction } from '../ui.tsx';
+import { Badge, CopyButton, ErrorNote, Field, useAction } from '../ui.tsx';
 
 /** Root only: create accounts and open one by id (the API lists no accounts, so this tab remembers them). */
 export function AccountsScreen() {
@@ -104,17 +104,20 @@ export function AccountsScreen() {
                   <Time at={account.created_at} />
                 </td>
                 <td>
-                  {accountId.value === account.id ? <span class="muted">Open</span> : null}{' '}
-                  <button
-                    type="button"
-                    class="secondary small"
-                    onClick={() => {
-                      openAccount(account);
-                      navigate('/');
-                    }}
-                  >
-                    Open {account.name}
-                  </button>
+                  {accountId.value === account.id ? (
+                    <Badge tone="ok">open now</Badge>
+                  ) : (
+                    <button
+                      type="button"
+                      class="secondary small"
+                      onClick={() => {
+                        openAccount(account);
+                        navigate('/');
+                      }}
+                    >
+                      Open {account.name}
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}

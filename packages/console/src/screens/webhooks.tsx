@@ -41,19 +41,65 @@ export function WebhookStatus({ webhook }: { webhook: Webhook }) {
   return <Badge tone="ok">enabled</Badge>;
 }
 
-function LastDelivery({ webhookId }: { webhookId: string }) {
-  const last = useLoad(
-    () => api<Page<Delivery>>('GET', accountPath(`/deliveries${query({ webhook_id: webhookId, limit: 1 })}`)),
+const HOUR = 3_600_000;
+
+/** The webhook's last 24 hours (up to 250 deliveries): the newest delivery, the success rate and a sparkline. */
+function Recent({ webhookId }: { webhookId: string }) {
+  const recent = useLoad(
+    () =>
+      api<Page<Delivery>>(
+        'GET',
+        accountPath(
+          `/deliveries${query({ webhook_id: webhookId, since: new Date(Date.now() - 24 * HOUR).toISOString(), limit: 250 })}`,
+        ),
+      ),
     [webhookId],
   );
-  const delivery = last.data?.data[0];
-  if (last.loading && !last.data) return <span class="muted">…</span>;
-  if (!delivery) return <span class="muted">none yet</span>;
+  if (!recent.data)
+    return <td data-label="Last 24 h">{recent.error ? '—' : <span class="muted">…</span>}</td>;
+  const deliveries = recent.data.data;
+  const last = deliveries[0];
+  const done = deliveries.filter((d) => d.status === 'succeeded' || d.status === 'failed');
+  const ok = done.filter((d) => d.status === 'succeeded').length;
+  const rate = done.length === 0 ? null : Math.round((ok / done.length) * 100);
+  const now = Date.now();
+  const perHour = Array.from({ length: 24 }, () => ({ ok: 0, bad: 0 }));
+  for (const delivery of deliveries) {
+    const slot = 23 - Math.floor((now - Date.parse(delivery.created_at)) / HOUR);
+    const bucket = perHour[slot];
+    if (!bucket) continue;
+    if (delivery.status === 'failed') bucket.bad++;
+    else bucket.ok++;
+  }
+  const top = Math.max(1, ...perHour.map((h) => h.ok + h.bad));
+  const label = `Last 24 hours: ${deliveries.length}${recent.data.next_cursor ? '+' : ''} deliveries${rate === null ? '' : `, ${rate} % succeeded`}`;
   return (
-    <Link href={`/deliveries/${delivery.id}`}>
-      <Badge tone={STATUS_TONE[delivery.status] ?? 'muted'}>{delivery.status}</Badge>{' '}
-      <Time at={delivery.created_at} />
-    </Link>
+    <td data-label="Last 24 h">
+      <span class="recent">
+        <svg class="spark" viewBox="0 0 96 20" width="96" height="20" role="img" aria-label={label}>
+          {perHour.map((h, i) => {
+            const okHeight = (h.ok / top) * 20;
+            const badHeight = (h.bad / top) * 20;
+            return (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the hour is the identity
+              <g key={i}>
+                <rect x={i * 4} y={20 - okHeight} width="3" height={okHeight} fill="#1a7f37" />
+                <rect x={i * 4} y={20 - okHeight - badHeight} width="3" height={badHeight} fill="#cf222e" />
+              </g>
+            );
+          })}
+        </svg>
+        <span>{rate === null ? '—' : `${rate} %`}</span>
+        {last ? (
+          <Link href={`/deliveries/${last.id}`}>
+            <Badge tone={STATUS_TONE[last.status] ?? 'muted'}>{last.status}</Badge>{' '}
+            <Time at={last.created_at} />
+          </Link>
+        ) : (
+          <span class="muted">no delivery</span>
+        )}
+      </span>
+    </td>
   );
 }
 
@@ -82,7 +128,7 @@ export function WebhooksScreen() {
                 <th scope="col">URL</th>
                 <th scope="col">Events</th>
                 <th scope="col">Status</th>
-                <th scope="col">Last delivery</th>
+                <th scope="col">Last 24 h</th>
               </tr>
             </thead>
             <tbody>
@@ -100,9 +146,7 @@ export function WebhooksScreen() {
                   <td data-label="Status">
                     <WebhookStatus webhook={webhook} />
                   </td>
-                  <td data-label="Last delivery">
-                    <LastDelivery webhookId={webhook.id} />
-                  </td>
+                  <Recent webhookId={webhook.id} />
                 </tr>
               ))}
             </tbody>
