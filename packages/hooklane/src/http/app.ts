@@ -14,6 +14,7 @@ import { HooklaneError } from '../core/errors.ts';
 import type { Authenticate } from '../services/auth.ts';
 import { installAuth } from './auth.ts';
 import { installBodyBudget } from './body-budget.ts';
+import { serveConsole } from './console-static.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
 import { installJsonBody, textProblem } from './json-body.ts';
 import { accountRoutes } from './routes/accounts.ts';
@@ -170,6 +171,7 @@ export async function buildApp(
   recoverRoute(app, deps);
   eventRoutes(app, deps);
   deliveryRoutes(app, deps);
+  serveConsole(app);
   return app;
 }
 

@@ -1,0 +1,166 @@
+import { useEffect, useState } from 'preact/hooks';
+import { apiKey } from '../api.ts';
+import { route, setQuery } from '../router.tsx';
+import { accountPath, canEdit } from '../session.ts';
+import { Time } from '../time.tsx';
+import { Field, useLoad } from '../ui.tsx';
+import { DeliveryList } from './deliveries.tsx';
+import { loadWebhooks } from './webhooks.tsx';
+
+interface Streamed {
+  type: string | null;
+  event: { id: string; name: string; user_id?: string | null; ingested_at?: number; timestamp?: number };
+}
+
+type StreamState = 'connecting' | 'live' | 'retrying';
+
+/**
+ * Reads the account's Server-Sent Events stream with fetch (EventSource cannot send the
+ * Authorization header), reconnecting after a pause when it drops.
+ */
+function useEventStream(enabled: boolean, onEvent: (message: Streamed) => void): StreamState {
+  const [state, setState] = useState<StreamState>('connecting');
+  useEffect(() => {
+    if (!enabled) return;
+    const abort = new AbortController();
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const connect = async () => {
+      setState('connecting');
+      try {
+        const res = await fetch(accountPath('/listen'), {
+          headers: { authorization: `Bearer ${apiKey.value}`, accept: 'text/event-stream' },
+          signal: abort.signal,
+        });
+        if (!res.ok || !res.body) throw new Error(`listen answered ${res.status}`);
+        setState('live');
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let end = buffer.indexOf('\n\n');
+          while (end >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const data = block
+              .split('\n')
+              .filter((line) => line.startsWith('data:'))
+              .map((line) => line.slice(5).trimStart())
+              .join('\n');
+            if (data) onEvent(JSON.parse(data) as Streamed);
+            end = buffer.indexOf('\n\n');
+          }
+        }
+      } catch {
+        if (abort.signal.aborted) return;
+      }
+      if (abort.signal.aborted) return;
+      setState('retrying');
+      retry = setTimeout(connect, 3000);
+    };
+    connect();
+    return () => {
+      abort.abort();
+      clearTimeout(retry);
+    };
+  }, [enabled]);
+  return state;
+}
+
+function Lookup({ eventId }: { eventId: string }) {
+  const webhooks = useLoad(loadWebhooks, []);
+  const byId = new Map((webhooks.data ?? []).map((webhook) => [webhook.id, webhook]));
+  return (
+    <section aria-labelledby="lookup-title">
+      <h2 id="lookup-title">
+        Where event <code>{eventId}</code> went
+      </h2>
+      <DeliveryList
+        filter={{ event_id: eventId }}
+        webhooks={byId}
+        empty="No delivery for this event id: no webhook subscribed to it, or the id is unknown."
+      />
+    </section>
+  );
+}
+
+export function EventsScreen() {
+  const selected = route.value.search.get('event_id') ?? '';
+  const [id, setId] = useState(selected);
+  const [events, setEvents] = useState<Streamed[]>([]);
+  const live = canEdit.value;
+  const state = useEventStream(live, (message) => setEvents((old) => [message, ...old].slice(0, 200)));
+  const look = (eventId: string) => {
+    setId(eventId);
+    setQuery({ event_id: eventId });
+  };
+  return (
+    <>
+      <h1 tabIndex={-1}>Events</h1>
+      <form
+        class="filters"
+        onSubmit={(event) => {
+          event.preventDefault();
+          look(id.trim());
+        }}
+      >
+        <Field label="Look up an event by id">
+          {(props) => <input {...props} value={id} onInput={(e) => setId(e.currentTarget.value)} />}
+        </Field>
+        <button type="submit" class="secondary">
+          Look up
+        </button>
+      </form>
+      {selected ? <Lookup eventId={selected} /> : null}
+      <section aria-labelledby="live-title">
+        <div class="title-row">
+          <h2 id="live-title">Live stream</h2>
+          {live ? (
+            <span class={`badge badge-${state === 'live' ? 'ok' : 'warn'}`} role="status">
+              {state === 'live' ? 'connected' : state === 'connecting' ? 'connecting…' : 'reconnecting…'}
+            </span>
+          ) : null}
+        </div>
+        {!live ? (
+          <p class="empty">The live stream needs an admin key.</p>
+        ) : events.length === 0 ? (
+          <p class="empty">Waiting for events… they appear here as they are sent to this account.</p>
+        ) : (
+          <table class="responsive">
+            <thead>
+              <tr>
+                <th scope="col">Event</th>
+                <th scope="col">Type</th>
+                <th scope="col">User</th>
+                <th scope="col">Received</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map(({ type, event }) => (
+                <tr key={event.id}>
+                  <td data-label="Event">
+                    <code>{event.name}</code>
+                  </td>
+                  <td data-label="Type">{type ?? <span class="muted">custom</span>}</td>
+                  <td data-label="User">{event.user_id ?? '—'}</td>
+                  <td data-label="Received">
+                    <Time at={new Date(event.ingested_at ?? Date.now()).toISOString()} />
+                  </td>
+                  <td>
+                    <button type="button" class="secondary small" onClick={() => look(event.id)}>
+                      Deliveries of {event.id.slice(0, 8)}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </>
+  );
+}
