@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The 1-minute load average, from the text of /proc/loadavg. */
 export function parseLoadavg(text: string): number {
-  const first = Number(text.trim().split(/\s+/)[0]);
-  if (!Number.isFinite(first)) throw new Error(`unexpected /proc/loadavg: ${text}`);
-  return first;
+  const first = /^\d+(?:\.\d+)?(?=\s|$)/.exec(text.trim());
+  if (!first) throw new Error(`unexpected /proc/loadavg: ${text}`);
+  return Number(first[0]);
 }
 
 /** What to do with a load reading: go on (quiet), wait and read again, or go on anyway. */

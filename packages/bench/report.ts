@@ -102,6 +102,7 @@ const fmt = (value: number | null | undefined, suffix = '') =>
   value === null || value === undefined ? '—' : `${value.toLocaleString('en-US')}${suffix}`;
 const ratio = (value: number | null | undefined, base: number | null | undefined) =>
   value && base ? `${(value / base).toFixed(2)}×` : '—';
+const rounded = (value: number | undefined) => (value === undefined ? undefined : Math.round(value));
 const mark = (complete: boolean | undefined) => (complete === false ? ' ⚠' : '');
 
 /** p50 / p99, flagged when the system did not take the whole offered load. */
@@ -132,7 +133,7 @@ export function endToEndTable(results: readonly SystemResult[]): string {
   for (const r of results) {
     const e2e = r.e2e;
     rows.push(
-      `| ${r.label}${notes(r)} | ${r.durability} | ${r.in_flight} | ${formatSpread(e2e?.per_s)}${e2e?.incomplete ? ' ⚠' : ''} | ${r.id === 'ceiling' ? '1.00×' : ratio(e2e?.per_s?.median, base)} | ${formatSpread(e2e?.cpu_us)} | ${r.id === 'ceiling' ? 'n/a' : fmt(e2e?.ingest_per_s?.median)} | ${e2e ? `${e2e.bursts} (${e2e.noisy})` : '—'} |`,
+      `| ${r.label}${notes(r)} | ${r.durability} | ${r.in_flight} | ${formatSpread(e2e?.per_s)}${e2e?.incomplete ? ' ⚠' : ''} | ${r.id === 'ceiling' ? '1.00×' : ratio(e2e?.per_s?.median, base)} | ${formatSpread(e2e?.cpu_us)} | ${r.id === 'ceiling' ? 'n/a' : fmt(rounded(e2e?.ingest_per_s?.median))} | ${e2e ? `${e2e.bursts} (${e2e.noisy})` : '—'} |`,
     );
   }
   return rows.join('\n');

@@ -59,7 +59,8 @@ const SYSTEMS: readonly BenchSystem[] = [
 const QUICK: Sizes = {
   warmupEvents: 100,
   e2eEvents: 1_000,
-  rounds: 3,
+  // Enough to run the alternation; a full run takes at least 3.
+  rounds: 2,
   burstsPerRound: 2,
   latencyRate: 1_000,
   latencySeconds: 3,
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number ≥ 1`);
   const sizes: Sizes = { ...(quick ? QUICK : FULL), rounds };
   const quietWaitMs = Number(option('quiet-wait') ?? QUIET_WAIT_SECONDS[quick ? 'quick' : 'full']) * 1000;
-  const limitSeconds = Number(option('time-limit') ?? (quick ? 150 : 3_600));
+  const limitSeconds = Number(option('time-limit') ?? (quick ? 240 : 5_400));
   const only = option('systems')?.split(',');
   const systems = only ? SYSTEMS.filter((s) => only.includes(s.id)) : SYSTEMS;
   const startedAt = nowMs();
