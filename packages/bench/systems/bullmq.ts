@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { onCleanup } from '../children.ts';
 import { type RedisPersistence, type RedisServer, startRedis } from '../redis.ts';
 import { peerInFlightNote, startPeer } from './peer.ts';
 import type { BenchSystem } from './types.ts';
@@ -46,17 +45,11 @@ function bullmqOn(persistence: RedisPersistence, system: Omit<BenchSystem, 'star
           await queue.close();
         }
       };
-      const forget = onCleanup(obliterate);
-      return startPeer(
-        'bullmq',
-        options,
-        { REDIS_URL: redis.url, PEER_QUEUE: name },
-        async () => {
-          forget();
-          await obliterate();
-        },
-        () => [redis.pid],
-      );
+      // The queue is emptied when the instance stops, so that the next round starts on an empty
+      // Redis; when the bench exits, the server and its files go whole.
+      return startPeer('bullmq', options, { REDIS_URL: redis.url, PEER_QUEUE: name }, obliterate, () => [
+        redis.pid,
+      ]);
     },
   };
   return peer;
