@@ -123,6 +123,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number ≥ 1`);
   const sizes: Sizes = { ...(quick ? QUICK : FULL), rounds };
   const quietWaitMs = Number(option('quiet-wait') ?? QUIET_WAIT_SECONDS[quick ? 'quick' : 'full']) * 1000;
+  if (!(quietWaitMs >= 0)) throw new Error('--quiet-wait must be a number of seconds ≥ 0');
   const limitSeconds = Number(option('time-limit') ?? (quick ? 240 : 5_400));
   const only = option('systems')?.split(',');
   const systems = only ? SYSTEMS.filter((s) => only.includes(s.id)) : SYSTEMS;
@@ -142,6 +143,8 @@ async function main(): Promise<void> {
   );
   const results: SystemResult[] = [];
   const finish = (aborted: boolean) => {
+    // Also when the time limit cuts the rounds short: the bursts measured so far.
+    for (const result of results) result.e2e = summariseBursts(result.bursts);
     const report: BenchReport = {
       date,
       mode: quick ? 'quick' : 'full',
@@ -238,8 +241,6 @@ async function main(): Promise<void> {
       });
     }
   }
-  for (const result of results) result.e2e = summariseBursts(result.bursts);
-
   // Fan-out, a hanging endpoint and a backlog: system by system.
   for (const system of systems) {
     if (nowMs() >= deadline) break;
