@@ -73,6 +73,11 @@ export function spawnNode(
   );
 }
 
+/** Any program (a store server the bench starts itself), without IPC. */
+export function spawnProgram(command: string, args: readonly string[], name: string): Child {
+  return track(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] }), name);
+}
+
 /** `node <script>` with an IPC channel; the child exits when the channel closes. */
 export function forkNode(
   script: string,

@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { installExitHandlers, shutdown } from './children.ts';
-import { measureCpu, postgresPids } from './cpu.ts';
+import { measureCpu } from './cpu.ts';
 import { measureWrites } from './disk.ts';
 import { nowMs, pollUntil } from './events.ts';
 import { burst, paced } from './load.ts';
 import { startReceiver } from './receiver.ts';
 import { newSecret } from './sign.ts';
+import { median } from './stats.ts';
 import { hooklanePostgres } from './systems/hooklane-postgres.ts';
 import { hooklanePostgresSplit } from './systems/hooklane-postgres-split.ts';
 import { hooklaneSqlite } from './systems/hooklane-sqlite.ts';
@@ -36,11 +37,6 @@ import type { BenchSystem } from './systems/types.ts';
 const SYSTEMS: readonly BenchSystem[] = [hooklaneSqlite, hooklanePostgres, hooklanePostgresSplit];
 const WARMUP_EVENTS = 2_000;
 const TIMEOUT_MS = 15_000;
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
-};
 
 async function main(): Promise<void> {
   installExitHandlers();
@@ -107,7 +103,7 @@ async function main(): Promise<void> {
   };
   const listed = (values: readonly number[]) => values.join(', ');
   const summary = (values: readonly number[]) =>
-    `${median(values)} (${Math.min(...values)}–${Math.max(...values)})`;
+    `${Math.round(median(values) * 100) / 100} (${Math.min(...values)}–${Math.max(...values)})`;
   for (let round = 1; round <= rounds; round++) {
     const names = Object.keys(variants);
     if (round % 2 === 0) names.reverse();
@@ -133,8 +129,8 @@ async function main(): Promise<void> {
         const measure = async (pauseMs: number, load: () => Promise<{ accepted: number }>): Promise<Run> => {
           await receiver.reset();
           await new Promise((resolve) => setTimeout(resolve, pauseMs));
-          const cpu = measureCpu({ system: () => running.pids() });
-          const writes = measureWrites(() => [...running.pids(), ...(usesPostgres ? postgresPids() : [])]);
+          const cpu = measureCpu({ system: () => running.pids(), postgres: () => running.storePids() });
+          const writes = measureWrites(() => [...running.pids(), ...running.storePids()]);
           const startedAt = nowMs();
           const { accepted } = await load();
           await delivered(accepted);

@@ -38,12 +38,22 @@ export async function waitForPostgres(timeoutMs: number): Promise<boolean> {
   }
 }
 
+/**
+ * Every connection to a bench database asks for `synchronous_commit=on` itself (a libpq startup
+ * option in the URL) rather than trusting the server's default: a commit, and so a 202 that
+ * waits for one, is on disk before it returns. Hooklane turns it off only inside its result and
+ * claim functions, where a lost write repeats a send.
+ */
+export const SYNCHRONOUS_COMMIT_NOTE = 'synchronous_commit=on';
+const SESSION_OPTIONS = `-c ${SYNCHRONOUS_COMMIT_NOTE}`;
+
 /** A fresh database for one system instance; dropped by `drop()` or, at the latest, when the bench exits. */
 export async function createDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(ADMIN_DATABASE_URL);
   url.pathname = `/${name}`;
+  url.search = `?options=${encodeURIComponent(SESSION_OPTIONS)}`;
   const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   // Until a drop succeeds, the bench's exit clean-up tries again.
   const forget = onCleanup(drop);

@@ -2,20 +2,28 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installExitHandlers, shutdown } from './children.ts';
-import { backgroundLoad } from './cpu.ts';
 import { nowMs } from './events.ts';
 import { isPostgresGone, postmasterStart, waitForPostgres } from './postgres.ts';
+import { waitForQuiet } from './quiet.ts';
 import { startReceiver } from './receiver.ts';
-import { type BenchReport, describeMachine, renderReport, type SystemResult, writeJson } from './report.ts';
+import {
+  type BenchReport,
+  describeMachine,
+  renderReport,
+  type SystemResult,
+  summariseBursts,
+  writeJson,
+} from './report.ts';
 import {
   type Bench,
   backlog,
   FANOUT_WEBHOOKS,
   fanoutAndHang,
+  roundOfBursts,
   type Sizes,
-  throughputAndLatency,
 } from './scenarios.ts';
-import { bullmqPeer } from './systems/bullmq.ts';
+import { roundOrder } from './stats.ts';
+import { bullmqPeer, bullmqVolatilePeer, stopRedisServers } from './systems/bullmq.ts';
 import { ceiling } from './systems/ceiling.ts';
 import { hooklanePostgres } from './systems/hooklane-postgres.ts';
 import { hooklanePostgresSplit } from './systems/hooklane-postgres-split.ts';
@@ -24,14 +32,18 @@ import { pgbossPeer } from './systems/pgboss.ts';
 import type { BenchSystem } from './systems/types.ts';
 
 /**
- * `npm run bench [-- --quick] [--systems=ceiling,hooklane-sqlite,...] [--time-limit=<seconds>]`
+ * `npm run bench [-- --quick] [--systems=ceiling,hooklane-sqlite,...] [--rounds=N]
+ *   [--quiet-wait=<seconds>] [--time-limit=<seconds>]`
  * `npm run bench -- --report=results/<file>.json` re-prints the tables of an earlier run.
  *
- * Starts a receiver (and a second one for the hanging-endpoint run), then for each system,
- * one after the other on the same receiver and the same ~1 KB events: end-to-end and ingest
- * throughput, latency at a fixed 1,000 events/s, fan-out to 10 webhooks with and without one
- * hanging, and peak RSS while draining a backlog. Prints a Markdown table; writes JSON to
- * results/<date>[-quick].json in this package. Every child process is killed on exit.
+ * Starts a receiver (and a second one for the hanging-endpoint run). Then, in rounds, every
+ * system in turn (the order reversed every other round) starts a fresh instance and takes its
+ * end-to-end bursts (throughput and CPU per event, its store's included); after the last round's
+ * bursts, latency at a fixed 1,000 events/s. Then, system by system, fan-out to 10 webhooks with
+ * and without one hanging, and peak RSS while draining a backlog. Before each start it waits
+ * (bounded) for the machine's 1-minute load average to fall under 1.0. Prints Markdown tables;
+ * writes JSON to results/<date>[-quick].json in this package. Every child process, the Redis
+ * servers it started included, is killed on exit.
  */
 
 const SYSTEMS: readonly BenchSystem[] = [
@@ -40,13 +52,16 @@ const SYSTEMS: readonly BenchSystem[] = [
   hooklanePostgres,
   hooklanePostgresSplit,
   bullmqPeer,
+  bullmqVolatilePeer,
   pgbossPeer,
 ];
 
 const QUICK: Sizes = {
   warmupEvents: 100,
-  e2eEvents: 2_000,
-  e2eRuns: 1,
+  e2eEvents: 1_000,
+  // Enough to run the alternation; a full run takes at least 3.
+  rounds: 2,
+  burstsPerRound: 2,
   latencyRate: 1_000,
   latencySeconds: 3,
   fanoutEvents: 200,
@@ -62,7 +77,8 @@ const QUICK: Sizes = {
 const FULL: Sizes = {
   warmupEvents: 2_000,
   e2eEvents: 20_000,
-  e2eRuns: 3,
+  rounds: 3,
+  burstsPerRound: 2,
   latencyRate: 1_000,
   latencySeconds: 20,
   fanoutEvents: 2_000,
@@ -75,9 +91,13 @@ const FULL: Sizes = {
   clients: 4,
 };
 
-/** Before each system, a full run waits (at most QUIET_WAIT_MS) for other processes to use less than this. */
-const QUIET_CORES = 0.25;
-const QUIET_WAIT_MS = 300_000;
+/**
+ * Before each start of a system the run waits until the 1-minute load average is under this,
+ * for at most `--quiet-wait` seconds (a full run: 120 s, since a burst of the bench itself
+ * raises the average for a while; a quick run: 0, it only says when the machine is busy).
+ */
+const QUIET_LOAD = 1.0;
+const QUIET_WAIT_SECONDS = { full: 120, quick: 0 };
 
 function option(name: string): string | undefined {
   const prefix = `--${name}=`;
@@ -99,8 +119,12 @@ async function main(): Promise<void> {
     return;
   }
   const quick = option('quick') === 'true';
-  const sizes = quick ? QUICK : FULL;
-  const limitSeconds = Number(option('time-limit') ?? (quick ? 150 : 3_600));
+  const rounds = Number(option('rounds') ?? (quick ? QUICK : FULL).rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number ≥ 1`);
+  const sizes: Sizes = { ...(quick ? QUICK : FULL), rounds };
+  const quietWaitMs = Number(option('quiet-wait') ?? QUIET_WAIT_SECONDS[quick ? 'quick' : 'full']) * 1000;
+  if (!(quietWaitMs >= 0)) throw new Error('--quiet-wait must be a number of seconds ≥ 0');
+  const limitSeconds = Number(option('time-limit') ?? (quick ? 240 : 5_400));
   const only = option('systems')?.split(',');
   const systems = only ? SYSTEMS.filter((s) => only.includes(s.id)) : SYSTEMS;
   const startedAt = nowMs();
@@ -119,13 +143,15 @@ async function main(): Promise<void> {
   );
   const results: SystemResult[] = [];
   const finish = (aborted: boolean) => {
+    // Also when the time limit cuts the rounds short: the bursts measured so far.
+    for (const result of results) result.e2e = summariseBursts(result.bursts);
     const report: BenchReport = {
       date,
       mode: quick ? 'quick' : 'full',
       aborted,
       seconds: Math.round((nowMs() - startedAt) / 1000),
       machine,
-      sizes: { ...sizes, fanoutWebhooks: FANOUT_WEBHOOKS },
+      sizes: { ...sizes, fanoutWebhooks: FANOUT_WEBHOOKS, quietLoad: QUIET_LOAD },
       results,
     };
     writeJson(out, report);
@@ -142,58 +168,90 @@ async function main(): Promise<void> {
   const hangReceiver = await startReceiver('hang-receiver');
   const bench: Bench = { receiver, hangReceiver, sizes, deadline, log };
 
+  const resultOf = new Map<string, SystemResult>();
+  for (const system of systems) {
+    const result: SystemResult = {
+      id: system.id,
+      label: system.label,
+      shape: system.shape,
+      durability: system.durability,
+      in_flight: system.inFlight,
+      bursts: [],
+      quiet: [],
+      errors: [],
+    };
+    results.push(result);
+    resultOf.set(system.id, result);
+  }
+
+  /** Runs one step of a system, once more if another process stopped or restarted PostgreSQL under it. */
+  const step = async (system: BenchSystem, name: string, run: () => Promise<void>) => {
+    const result = resultOf.get(system.id)!;
+    for (let attempt = 1; ; attempt++) {
+      if (nowMs() >= deadline) {
+        result.errors.push(`${name}: skipped (time limit)`);
+        return;
+      }
+      const before = system.store === 'postgres' ? await postmasterStart() : null;
+      let failure: unknown = null;
+      try {
+        await run();
+      } catch (error) {
+        failure = error;
+        result.errors.push(`${name}: ${(error as Error).message.split('\n')[0]}`);
+        log(`  ERROR ${name}: ${(error as Error).message}`);
+      }
+      // Other work on this machine (fault-injection tests) may stop or restart PostgreSQL.
+      const restarted = system.store === 'postgres' && (await postmasterStart()) !== before;
+      if (restarted)
+        result.errors.push(`${name}: PostgreSQL was restarted by another process during this run`);
+      if (!restarted && !(failure && isPostgresGone(failure))) return;
+      if (attempt > 1) {
+        result.disturbed = true;
+        return;
+      }
+      log('  PostgreSQL was stopped or restarted during this run; retrying it once');
+      if (!(await waitForPostgres(60_000))) {
+        result.disturbed = true;
+        return;
+      }
+    }
+  };
+  /** This machine may be shared: wait (bounded) until it is quiet before starting `system`. */
+  const quietBefore = async (system: BenchSystem, before: string) => {
+    const wait = await waitForQuiet({
+      threshold: QUIET_LOAD,
+      maxWaitMs: Math.max(0, Math.min(quietWaitMs, deadline - nowMs())),
+      log,
+    });
+    resultOf.get(system.id)!.quiet.push({ ...wait, before });
+    log(`${system.label}, ${before} (1-minute load ${wait.load})`);
+  };
+
+  // The end-to-end bursts: every system in each round, so that drift weighs on all alike.
+  for (const [index, order] of roundOrder(systems, sizes.rounds).entries()) {
+    const round = index + 1;
+    for (const system of order) {
+      if (nowMs() >= deadline) break;
+      await quietBefore(system, `round ${round}`);
+      await step(system, `round ${round}`, async () => {
+        const { bursts, latency } = await roundOfBursts(bench, system, round, round === sizes.rounds);
+        resultOf.get(system.id)!.bursts.push(...bursts);
+        if (latency) resultOf.get(system.id)!.latency = latency;
+      });
+    }
+  }
+  // Fan-out, a hanging endpoint and a backlog: system by system.
   for (const system of systems) {
     if (nowMs() >= deadline) break;
-    const result: SystemResult = { id: system.id, label: system.label, shape: system.shape, errors: [] };
-    results.push(result);
-    const step = async (name: string, run: () => Promise<void>) => {
-      for (let attempt = 1; ; attempt++) {
-        if (nowMs() >= deadline) {
-          result.errors.push(`${name}: skipped (time limit)`);
-          return;
-        }
-        const before = system.store === 'postgres' ? await postmasterStart() : null;
-        let failure: unknown = null;
-        try {
-          await run();
-        } catch (error) {
-          failure = error;
-          result.errors.push(`${name}: ${(error as Error).message.split('\n')[0]}`);
-          log(`  ERROR ${name}: ${(error as Error).message}`);
-        }
-        // Other work on this machine (fault-injection tests) may stop or restart PostgreSQL.
-        const restarted = system.store === 'postgres' && (await postmasterStart()) !== before;
-        if (restarted)
-          result.errors.push(`${name}: PostgreSQL was restarted by another process during this run`);
-        if (!restarted && !(failure && isPostgresGone(failure))) return;
-        if (attempt > 1) {
-          result.disturbed = true;
-          return;
-        }
-        log('  PostgreSQL was stopped or restarted during this run; retrying it once');
-        if (!(await waitForPostgres(60_000))) {
-          result.disturbed = true;
-          return;
-        }
-      }
-    };
-    // This machine may be shared: wait (bounded) until the rest of it is quiet.
-    const quietBy = Math.min(nowMs() + (quick ? 0 : QUIET_WAIT_MS), deadline);
-    result.background_cores = await backgroundLoad(quick ? 300 : 1_000);
-    while (result.background_cores > QUIET_CORES && nowMs() < quietBy) {
-      log(`${system.label}: the rest of the machine is busy with ${result.background_cores} cores; waiting`);
-      await new Promise((resolve) => setTimeout(resolve, 4_000));
-      result.background_cores = await backgroundLoad(1_000);
-    }
-    log(`${system.label} (the rest of the machine is busy with ${result.background_cores} cores)`);
-    await step('throughput/latency', async () => {
-      result.single = await throughputAndLatency(bench, system);
-    });
-    await step('fan-out', async () => {
+    const result = resultOf.get(system.id)!;
+    await quietBefore(system, 'fan-out');
+    await step(system, 'fan-out', async () => {
       result.fanout = await fanoutAndHang(bench, system);
     });
     if (system.id !== 'ceiling') {
-      await step('backlog', async () => {
+      await quietBefore(system, 'backlog');
+      await step(system, 'backlog', async () => {
         result.backlog = await backlog(bench, system);
       });
     }
@@ -203,6 +261,7 @@ async function main(): Promise<void> {
   finish(nowMs() >= deadline);
   await receiver.stop();
   await hangReceiver.stop();
+  await stopRedisServers();
   await shutdown(0);
 }
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { measureCpu } from './cpu.ts';
+import { measureCpu, microsPerEvent, otherCores } from './cpu.ts';
 import { nowMs, pollUntil } from './events.ts';
 import { burst, type IngestTarget, paced } from './load.ts';
 import type { Receiver, ReceiverStats } from './receiver.ts';
@@ -12,11 +12,13 @@ export interface Sizes {
   readonly warmupEvents: number;
   readonly e2eEvents: number;
   /**
-   * End-to-end runs per system, one after another on the same instance; the table shows the
-   * median run (by end-to-end rate) and the JSON every run's rate, because one short burst
-   * moved by tens of percent between runs on a shared machine.
+   * Rounds of the end-to-end run: in each, every system in turn (the order reversed every other
+   * round) starts a fresh instance and takes `burstsPerRound` bursts; the table shows the median
+   * and the range of all its bursts, because one burst moved by tens of percent between runs on
+   * a shared machine.
    */
-  readonly e2eRuns: number;
+  readonly rounds: number;
+  readonly burstsPerRound: number;
   readonly latencyRate: number;
   readonly latencySeconds: number;
   readonly fanoutEvents: number;
@@ -133,17 +135,36 @@ async function warmUp(
   await Promise.all(receivers.map((receiver) => receiver.reset()));
 }
 
+/** Above this many cores used by other processes during a burst, the burst is marked noisy. */
+export const NOISY_CORES = 0.2;
+
+/** The CPU groups of a measured span: the system, its store's server, the receiver. */
+function cpuGroups(bench: Bench, system: RunningSystem) {
+  return {
+    system: () => system.pids(),
+    store: () => system.storePids(),
+    receiver: () => [bench.receiver.child.pid],
+  };
+}
+
 /** One end-to-end run: `e2eEvents` events through the system, until the last one arrives. */
-async function endToEnd(bench: Bench, system: RunningSystem, targets: readonly Target[]) {
+async function endToEnd(
+  bench: Bench,
+  system: RunningSystem,
+  targets: readonly Target[],
+  roundNumber: number,
+) {
   const { receiver, sizes } = bench;
   const rss = sampleRss(() => system.pids());
-  const cpu = measureCpu({ system: () => system.pids(), receiver: () => [receiver.child.pid] });
+  const cpu = measureCpu(cpuGroups(bench, system));
   const sent = await send(bench, system, targets, sizes.e2eEvents, DEFAULT_TIMEOUT_MS);
   const { stats, complete } = await waitFor(bench, [receiver], ([s]) => s!.unique >= sent.accepted);
   const memory = rss.stop();
   const cpuSeconds = cpu.stop();
   const received = stats[0]!;
+  const other = otherCores(cpuSeconds);
   const e2e = {
+    round: roundNumber,
     events: sizes.e2eEvents,
     accepted: sent.accepted,
     delivered: received.unique,
@@ -161,19 +182,31 @@ async function endToEnd(bench: Bench, system: RunningSystem, targets: readonly T
     },
     peak_rss_mb: memory.peakMb,
     hwm_sum_mb: memory.hwmSumMb,
+    /** CPU of the system's processes and its store's server per delivered event. */
+    cpu_us_per_event: microsPerEvent(cpuSeconds, received.unique),
+    /** Cores' worth of CPU other processes used meanwhile; above NOISY_CORES the burst is marked. */
+    other_cores: other,
+    noisy: other > NOISY_CORES,
     cpu_seconds: cpuSeconds,
   };
   bench.log(
-    `    ${e2e.e2e_per_s} ev/s end to end, ingest ${e2e.ingest_per_s ?? '-'} ev/s, ${memory.peakMb} MB`,
+    `    ${e2e.e2e_per_s} ev/s end to end, ${e2e.cpu_us_per_event} µs CPU/event (store included), ingest ${e2e.ingest_per_s ?? '-'} ev/s, ${memory.peakMb} MB${e2e.noisy ? `; noisy: other processes used ${other} cores` : ''}`,
   );
   return e2e;
 }
 
+export type Burst = Awaited<ReturnType<typeof endToEnd>>;
+
 /**
- * Throughput (end to end and ingest, the median of `e2eRuns` runs), then latency at a fixed
- * offered load; one webhook.
+ * One round of one system: a fresh instance, a warm-up, `burstsPerRound` end-to-end bursts to
+ * one webhook and, when `withLatency`, the latency at a fixed offered load right after them.
  */
-export async function throughputAndLatency(bench: Bench, def: BenchSystem) {
+export async function roundOfBursts(
+  bench: Bench,
+  def: BenchSystem,
+  roundNumber: number,
+  withLatency: boolean,
+) {
   const targets = targetsFor(bench, 1, false);
   const system = await def.start({ targets, deliveryTimeoutMs: DEFAULT_TIMEOUT_MS, deliver: true });
   try {
@@ -181,24 +214,22 @@ export async function throughputAndLatency(bench: Bench, def: BenchSystem) {
     await receiver.reset();
     await warmUp(bench, system, targets, sizes.warmupEvents, [receiver]);
 
-    const runs = [];
-    // At least one run; more while the overall deadline allows.
-    for (let run = 1; run <= sizes.e2eRuns && (run === 1 || nowMs() < bench.deadline); run++) {
-      bench.log(`  end to end: ${sizes.e2eEvents} events (run ${run} of ${sizes.e2eRuns})`);
-      runs.push(await endToEnd(bench, system, targets));
+    const bursts: Burst[] = [];
+    // Bursts while the overall deadline allows; one the deadline cut short is not counted.
+    for (let n = 1; n <= sizes.burstsPerRound && nowMs() < bench.deadline; n++) {
+      bench.log(
+        `  end to end: ${sizes.e2eEvents} events (round ${roundNumber}, burst ${n} of ${sizes.burstsPerRound})`,
+      );
+      const burst = await endToEnd(bench, system, targets, roundNumber);
+      if (burst.accepted === burst.events || nowMs() < bench.deadline) bursts.push(burst);
       await sleep(sizes.pauseMs);
       await receiver.reset();
     }
-    const byRate = [...runs].sort((a, b) => a.e2e_per_s - b.e2e_per_s);
-    const e2e = {
-      ...byRate[Math.floor((byRate.length - 1) / 2)]!,
-      runs_per_s: runs.map((run) => run.e2e_per_s),
-      peak_rss_mb: Math.max(...runs.map((run) => run.peak_rss_mb)),
-    };
+    if (!withLatency || nowMs() >= bench.deadline) return { bursts, latency: undefined };
 
     bench.log(`  latency: ${sizes.latencyRate} ev/s for ${sizes.latencySeconds} s`);
     const durationMs = sizes.latencySeconds * 1000;
-    const latencyCpu = measureCpu({ system: () => system.pids(), receiver: () => [receiver.child.pid] });
+    const latencyCpu = measureCpu(cpuGroups(bench, system));
     let offered: number;
     let skipped = 0;
     let accepted: number;
@@ -244,10 +275,12 @@ export async function throughputAndLatency(bench: Bench, def: BenchSystem) {
       ack_p50_ms: ack.p50,
       ack_p99_ms: ack.p99,
       ingest_failures: failures,
+      cpu_us_per_event: microsPerEvent(latencyCpuSeconds, lat.unique),
+      other_cores: otherCores(latencyCpuSeconds),
       cpu_seconds: latencyCpuSeconds,
     };
     bench.log(`    p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms (${lat.unique}/${accepted} delivered)`);
-    return { e2e, latency };
+    return { bursts, latency };
   } finally {
     await system.stop();
   }

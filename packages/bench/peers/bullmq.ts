@@ -3,9 +3,11 @@ import { createPoster, type DeliveryJob, exitOnSignal, peerConfig, startIngest }
 
 /**
  * The pipeline a Node team would build with BullMQ: a Fastify endpoint that answers 202
- * once `queue.addBulk` has stored one job per (event, webhook) in Redis, and a BullMQ
- * worker (concurrency 64) that signs each body and POSTs it with undici, retrying with
- * exponential backoff from 5 s, 8 attempts in all (Hooklane's first step and count).
+ * once `queue.addBulk` has stored one job per (event, webhook) in Redis (how durably is the
+ * Redis server's setting: the bench starts one with `appendfsync always` and one without
+ * persistence), and a BullMQ worker (concurrency PEER_CONCURRENCY) that signs each body and
+ * POSTs it with undici, retrying with exponential backoff from 5 s, 8 attempts in all
+ * (Hooklane's first step and count).
  */
 const config = peerConfig();
 const connection = { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', maxRetriesPerRequest: null };

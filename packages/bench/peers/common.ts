@@ -20,6 +20,7 @@ export interface PeerConfig {
   readonly queue: string;
   readonly webhooks: readonly PeerWebhook[];
   readonly timeoutMs: number;
+  /** Requests in flight: BullMQ's worker concurrency, and the connections to one receiver. */
   readonly concurrency: number;
 }
 

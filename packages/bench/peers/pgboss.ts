@@ -22,6 +22,11 @@ const boss = new PgBoss({
 });
 boss.on('error', (error) => process.stderr.write(`pg-boss: ${error.message}\n`));
 await boss.start();
+// The bench's URL asks every connection for synchronous_commit=on; refuse to run without it, so
+// that no figure is ever measured with a 202 that waits for no fsync.
+const { rows } = await boss.getDb().executeSql('SHOW synchronous_commit');
+const synchronousCommit = (rows[0] as { synchronous_commit?: string } | undefined)?.synchronous_commit;
+if (synchronousCommit !== 'on') throw new Error(`synchronous_commit is ${synchronousCommit}, not on`);
 await boss.createQueue(config.queue, { retryLimit: 7, retryDelay: 5, retryBackoff: true, notify: true });
 
 const app =

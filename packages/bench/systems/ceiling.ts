@@ -13,6 +13,8 @@ export const ceiling: BenchSystem = {
   label: 'Ceiling (undici → receiver, no storage)',
   shape: `1 process: undici, keep-alive, ${CONCURRENCY} requests in flight, HMAC-signed bodies, no ingest, no storage`,
   store: 'none',
+  durability: 'none: nothing is stored',
+  inFlight: `${CONCURRENCY}: the most the receiver and the machine take, the bound for every pipeline`,
   async start() {
     const child = forkNode(SCRIPT, { PATH: process.env.PATH ?? '' }, 'ceiling');
     await waitForLine(child, /ceiling sender ready/, 'ceiling');
@@ -48,6 +50,7 @@ export const ceiling: BenchSystem = {
       ingest: null,
       direct,
       pids: () => (child.alive() ? [child.pid] : []),
+      storePids: () => [],
       startDelivery: async () => {},
       stop: () => child.kill(),
     };

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Child } from '../children.ts';
-import { createDatabase } from '../postgres.ts';
-import { configureAccount, endOf, hooklaneEnv, newRootKey, startHooklaneProcess } from './hooklane.ts';
+import { postgresPids } from '../cpu.ts';
+import { createDatabase, SYNCHRONOUS_COMMIT_NOTE } from '../postgres.ts';
+import {
+  configureAccount,
+  endOf,
+  hooklaneEnv,
+  hooklaneInFlightNote,
+  newRootKey,
+  startHooklaneProcess,
+} from './hooklane.ts';
 import type { BenchSystem } from './types.ts';
 
 const WORKERS = 2;
@@ -12,6 +20,8 @@ export const hooklanePostgresSplit: BenchSystem = {
   label: 'Hooklane, PostgreSQL (API + 2 workers)',
   shape: `1 process role=api + ${WORKERS} processes role=worker, PostgreSQL, defaults`,
   store: 'postgres',
+  durability: `fsync before the 202: the ingest commits with ${SYNCHRONOUS_COMMIT_NOTE}`,
+  inFlight: `${hooklaneInFlightNote()}; the webhook's cap is shared by both workers`,
   async start(options) {
     const { targets, deliveryTimeoutMs, deliver } = options;
     const database = await createDatabase('hooklane_bench');
@@ -37,6 +47,7 @@ export const hooklanePostgresSplit: BenchSystem = {
       ingest,
       direct: null,
       pids: () => [api.child, ...workers].filter((child) => child.alive()).map((child) => child.pid),
+      storePids: postgresPids,
       startDelivery: startWorkers,
       async stop() {
         await Promise.all([api.child, ...workers].map((child) => endOf(child, env)));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onCleanup } from '../children.ts';
-import { hooklaneEnv, newRootKey, startOneProcess } from './hooklane.ts';
+import { hooklaneEnv, hooklaneInFlightNote, newRootKey, startOneProcess } from './hooklane.ts';
 import type { BenchSystem } from './types.ts';
 
 /** Hooklane embedded: one `npm start` process on SQLite in a temp data dir, all defaults. */
@@ -11,6 +11,8 @@ export const hooklaneSqlite: BenchSystem = {
   label: 'Hooklane, SQLite',
   shape: '1 process (role all), embedded SQLite (WAL, synchronous=FULL), defaults',
   store: 'sqlite',
+  durability: 'fsync before the 202 (WAL, synchronous=FULL)',
+  inFlight: hooklaneInFlightNote(),
   async start(options) {
     const { targets, deliveryTimeoutMs, deliver } = options;
     const dataDir = mkdtempSync(join(tmpdir(), 'hooklane-bench-'));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from 'hooklane/src/config.ts';
 import { type Child, spawnNode, waitForLine } from '../children.ts';
 import type { IngestTarget } from '../load.ts';
 import type { RunningSystem, Target } from './types.ts';
@@ -30,6 +31,21 @@ function startCommand(): { script: string; flags: string[] } {
  */
 export function endOf(child: Child, env: Readonly<Record<string, string>>): Promise<void> {
   return env.NODE_OPTIONS?.includes('--cpu-prof') ? child.stop(30_000) : child.kill();
+}
+
+/**
+ * Hooklane's in-flight caps as the bench runs it (its defaults): requests to one webhook, and
+ * of one process. The peers are held to the same toward the receiver.
+ */
+export function hooklaneInFlight(): { perWebhook: number; perProcess: number } {
+  const config = loadConfig({});
+  return { perWebhook: config.maxInFlightPerWebhook, perProcess: config.maxInFlight };
+}
+
+/** The report's in-flight note for a Hooklane system. */
+export function hooklaneInFlightNote(): string {
+  const { perWebhook, perProcess } = hooklaneInFlight();
+  return `≤ ${perWebhook} per webhook, ≤ ${perProcess} per process (HOOKLANE_MAX_IN_FLIGHT_PER_WEBHOOK, HOOKLANE_MAX_IN_FLIGHT defaults)`;
 }
 
 export function newRootKey(): string {
@@ -119,6 +135,7 @@ export async function startOneProcess(
   rootKey: string,
   targets: readonly Target[],
   cleanup: () => Promise<void>,
+  storePids: () => number[] = () => [],
 ): Promise<RunningSystem> {
   let server = await startHooklaneProcess(env, name);
   const ingest = await configureAccount(server.url!, rootKey, targets);
@@ -126,6 +143,7 @@ export async function startOneProcess(
     ingest,
     direct: null,
     pids: () => (server.child.alive() ? [server.child.pid] : []),
+    storePids,
     async startDelivery() {
       // Same shape as the other runs: the one process, now with its delivery engine (the
       // embedded store also allows only one process per data dir).

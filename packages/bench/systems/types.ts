@@ -39,6 +39,8 @@ export interface RunningSystem {
   readonly direct: DirectSender | null;
   /** The system's own processes, for RSS and CPU (not PostgreSQL or Redis, which are shared). */
   pids(): number[];
+  /** Its store's server processes (PostgreSQL's or Redis's), whose CPU counts in the cost per event. */
+  storePids(): number[];
   /** Starts delivering (a system started with `deliver: false`). */
   startDelivery(): Promise<void>;
   stop(): Promise<void>;
@@ -51,5 +53,9 @@ export interface BenchSystem {
   readonly shape: string;
   /** Its store: a PostgreSQL restart by someone else invalidates a run of a PostgreSQL system. */
   readonly store: 'sqlite' | 'postgres' | 'redis' | 'none';
+  /** When an acknowledged event is safe from a crash, for the report's durability column. */
+  readonly durability: string;
+  /** How many requests it keeps in flight toward one receiver, and why that many. */
+  readonly inFlight: string;
   start(options: StartOptions): Promise<RunningSystem>;
 }
