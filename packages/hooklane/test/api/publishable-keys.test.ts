@@ -43,8 +43,10 @@ describe('publishable keys', () => {
   };
 
   const createKey = async (body: Record<string, unknown>) =>
-    ok(await admin('POST', `/v1/accounts/${account.id}/keys`, { body: { role: 'publishable', ...body } }), 201)
-      .body as { id: string; key: string; origins: string[]; events: string[] | null; rate_limit: unknown };
+    ok(
+      await admin('POST', `/v1/accounts/${account.id}/keys`, { body: { role: 'publishable', ...body } }),
+      201,
+    ).body as { id: string; key: string; origins: string[]; events: string[] | null; rate_limit: unknown };
 
   before(async () => {
     server = await startTestServer();
@@ -94,7 +96,12 @@ describe('publishable keys', () => {
   test('origins are required, must be origins, and belong to publishable keys only', async () => {
     const keys = `/v1/accounts/${account.id}/keys`;
     assert.equal((await admin('POST', keys, { body: { role: 'publishable' } })).status, 400);
-    for (const origin of ['https://app.example.com/path', 'ftp://x.example', 'not a url', 'https://u:p@x.example']) {
+    for (const origin of [
+      'https://app.example.com/path',
+      'ftp://x.example',
+      'not a url',
+      'https://u:p@x.example',
+    ]) {
       const refused = await admin('POST', keys, { body: { role: 'publishable', origins: [origin] } });
       assert.equal(refused.status, 400, origin);
       assert.equal(refused.body.error.code, 'validation_failed');
@@ -104,7 +111,11 @@ describe('publishable keys', () => {
     const patched = await admin('PATCH', `${keys}/${ingest.id}`, { body: { origins: [ORIGIN] } });
     assert.equal(patched.status, 409);
     const viewer = ok(await admin('POST', keys, { body: { role: 'viewer' } }), 201).body;
-    assert.equal((await server.api('PATCH', `${keys}/${ingest.id}`, { key: viewer.key, body: { origins: [ORIGIN] } })).status, 403);
+    assert.equal(
+      (await server.api('PATCH', `${keys}/${ingest.id}`, { key: viewer.key, body: { origins: [ORIGIN] } }))
+        .status,
+      403,
+    );
   });
 
   test('it reads nothing and writes nothing but events and triggers', async () => {
@@ -140,10 +151,18 @@ describe('publishable keys', () => {
     assert.equal(accepted.headers.get('access-control-allow-origin'), ORIGIN);
     assert.equal(accepted.headers.get('vary'), 'Origin');
     assert.match(accepted.headers.get('access-control-expose-headers') ?? '', /retry-after/i);
-    const other = ok(await fromPage('events', key, { events: [banner()] }, { origin: 'http://localhost:5173' }), 202);
+    const other = ok(
+      await fromPage('events', key, { events: [banner()] }, { origin: 'http://localhost:5173' }),
+      202,
+    );
     assert.equal(other.headers.get('access-control-allow-origin'), 'http://localhost:5173');
 
-    for (const origin of ['https://evil.example', 'https://app.example.com:8443', 'http://app.example.com', null]) {
+    for (const origin of [
+      'https://evil.example',
+      'https://app.example.com:8443',
+      'http://app.example.com',
+      null,
+    ]) {
       const refused = await fromPage('events', key, { events: [banner()] }, { origin });
       assert.equal(refused.status, 403, String(origin));
       assert.equal(refused.body.error.code, 'origin_not_allowed');
@@ -171,7 +190,10 @@ describe('publishable keys', () => {
     const custom = banner({ name: 'clicked_pricing', attributes: {} });
     const trigger = banner({ name: 'trigger:onboarding' });
     const invalid = banner({ name: 'appcues:flow_completed', attributes: {} });
-    const answer = ok(await fromPage('events', defaults.key, { events: [custom, good, trigger, invalid] }), 202);
+    const answer = ok(
+      await fromPage('events', defaults.key, { events: [custom, good, trigger, invalid] }),
+      202,
+    );
     assert.deepEqual(answer.body.ids, [good.id]);
     assert.deepEqual(
       answer.body.refused.map((r: { index: number; id: string }) => [r.index, r.id]),
@@ -184,7 +206,10 @@ describe('publishable keys', () => {
     assert.match(answer.body.refused[0].reason, /catalog/);
 
     const listed = await createKey({ origins: [ORIGIN], events: ['clicked_pricing', 'tour_completed'] });
-    const mixed = ok(await fromPage('events', listed.key, [banner({ name: 'clicked_pricing', attributes: {} }), banner()]), 202);
+    const mixed = ok(
+      await fromPage('events', listed.key, [banner({ name: 'clicked_pricing', attributes: {} }), banner()]),
+      202,
+    );
     assert.equal(mixed.body.ids.length, 1);
     assert.equal(mixed.body.refused[0].index, 1);
     assert.match(mixed.body.refused[0].reason, /may not send/);
@@ -192,7 +217,10 @@ describe('publishable keys', () => {
 
   test('text/plain bodies are read for publishable keys only, with the same JSON checks', async () => {
     const { key } = await createKey({ origins: [ORIGIN] });
-    const ingest = ok(await admin('POST', `/v1/accounts/${account.id}/keys`, { body: { role: 'ingest' } }), 201).body;
+    const ingest = ok(
+      await admin('POST', `/v1/accounts/${account.id}/keys`, { body: { role: 'ingest' } }),
+      201,
+    ).body;
     const plain = await server.api('POST', `/v1/accounts/${account.id}/events`, {
       key: ingest.key,
       headers: { 'content-type': 'text/plain' },
@@ -213,7 +241,9 @@ describe('publishable keys', () => {
     const many = await fromPage('events', key, { events: Array.from({ length: 101 }, () => banner()) });
     assert.equal(many.status, 400);
     assert.match(many.body.error.message, /at most 100 events/);
-    const big = await fromPage('events', key, { events: [banner({ attributes: { contentId: 'b', pad: 'x'.repeat(70_000) } })] });
+    const big = await fromPage('events', key, {
+      events: [banner({ attributes: { contentId: 'b', pad: 'x'.repeat(70_000) } })],
+    });
     assert.equal(big.status, 413);
     assert.equal(big.headers.get('access-control-allow-origin'), ORIGIN);
   });
@@ -231,7 +261,10 @@ describe('publishable keys', () => {
     assert.equal(limited.headers.get('retry-after'), '2');
     assert.equal(limited.headers.get('access-control-allow-origin'), ORIGIN);
     // Another key has its own buckets.
-    const other = await createKey({ origins: [ORIGIN], rate_limit: { per_key: { per_second: 1, burst: 1 } } });
+    const other = await createKey({
+      origins: [ORIGIN],
+      rate_limit: { per_key: { per_second: 1, burst: 1 } },
+    });
     ok(await fromPage('events', other.key, { events: [banner()] }), 202);
     const perKey = await fromPage('events', other.key, { events: [banner()] });
     assert.equal(perKey.status, 429);
@@ -311,7 +344,11 @@ describe('publishable keys', () => {
     assert.equal(noTrigger.status, 400);
 
     const denied = await createKey({ origins: [ORIGIN] });
-    const forbidden = await fromPage('triggers/onboarding', denied.key, { id: randomUUID(), user_id: 'u1', data: {} });
+    const forbidden = await fromPage('triggers/onboarding', denied.key, {
+      id: randomUUID(),
+      user_id: 'u1',
+      data: {},
+    });
     assert.equal(forbidden.status, 403);
 
     const { key } = await createKey({ origins: [ORIGIN], events: ['trigger:onboarding', 'trigger:missing'] });
@@ -351,7 +388,12 @@ describe('publishable keys', () => {
       0,
       'a trigger never reaches webhooks that are not its target',
     );
-    const admins = ok(await admin('POST', `/v1/accounts/${account.id}/triggers/onboarding`, { body: { id: randomUUID(), user_id: 'u' } }), 403);
+    const admins = ok(
+      await admin('POST', `/v1/accounts/${account.id}/triggers/onboarding`, {
+        body: { id: randomUUID(), user_id: 'u' },
+      }),
+      403,
+    );
     assert.equal(admins.body.error.code, 'forbidden');
   });
 });
