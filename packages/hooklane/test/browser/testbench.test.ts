@@ -76,7 +76,11 @@ describe('the testbench in Chromium', { timeout: 100_000 }, () => {
     server = await startTestServer();
     receiver = await startReceiver();
     account = await server.account();
-    const all = await admin('POST', '/webhooks', { name: 'everything', url: `${receiver.url}/events`, events: ['*'] });
+    const all = await admin('POST', '/webhooks', {
+      name: 'everything',
+      url: `${receiver.url}/events`,
+      events: ['*'],
+    });
     secret = all.body.secret;
     const trigger = await admin('POST', '/webhooks', {
       name: 'onboarding crm',
@@ -110,8 +114,20 @@ describe('the testbench in Chromium', { timeout: 100_000 }, () => {
     // The default list has no triggers: this key lists the catalog's types and the trigger.
     const withTrigger = await admin('GET', '/keys');
     const id = withTrigger.body.data.find((k: { prefix: string }) => key.startsWith(k.prefix)).id;
-    const allowed = ['banner_seen', 'banner_closed', 'flow_started', 'flow_button_clicked', 'flow_form_submitted'];
-    allowed.push('flow_completed', 'nps_score', 'nps_feedback', 'checklist_shown', 'checklist_item_completed');
+    const allowed = [
+      'banner_seen',
+      'banner_closed',
+      'flow_started',
+      'flow_button_clicked',
+      'flow_form_submitted',
+    ];
+    allowed.push(
+      'flow_completed',
+      'nps_score',
+      'nps_feedback',
+      'checklist_shown',
+      'checklist_item_completed',
+    );
     allowed.push('checklist_completed', 'pin_interacted', 'tour_completed', 'trigger:onboarding_finished');
     assert.equal((await admin('PATCH', `/keys/${id}`, { events: allowed })).status, 200);
 
@@ -176,7 +192,10 @@ describe('the testbench in Chromium', { timeout: 100_000 }, () => {
     const form = delivered.find(({ event }) => event.name === 'appcues:form_submitted')!.event;
     assert.equal(form.attributes.interaction.response[0].value, 'Product Manager');
     assert.equal(form.attributes.interaction.response[0].fieldRequired, true);
-    assert.equal(delivered.find(({ event }) => event.name === 'appcues:nps_score')!.event.attributes.score, 9);
+    assert.equal(
+      delivered.find(({ event }) => event.name === 'appcues:nps_score')!.event.attributes.score,
+      9,
+    );
 
     const [trigger] = await eventually(() => {
       const got = receiver.requests.filter((r) => r.path === '/trigger');
@@ -192,7 +211,8 @@ describe('the testbench in Chromium', { timeout: 100_000 }, () => {
     // Nothing the page received names the receiver.
     const receiverPort = new URL(receiver.url).port;
     assert.ok(seen.length > 0);
-    for (const text of [...seen, await page.content()]) assert.doesNotMatch(text, new RegExp(`:${receiverPort}\\b`));
+    for (const text of [...seen, await page.content()])
+      assert.doesNotMatch(text, new RegExp(`:${receiverPort}\\b`));
     await context.close();
   });
 
@@ -218,7 +238,9 @@ describe('the testbench in Chromium', { timeout: 100_000 }, () => {
     const direct = await fetch(`${server.url}/v1/accounts/${account.id}/events?key=${key}`, {
       method: 'POST',
       headers: { origin: elsewhereOrigin, 'content-type': 'text/plain' },
-      body: JSON.stringify({ events: [{ name: 'banner_closed', user_id: 'user-elsewhere', attributes: {} }] }),
+      body: JSON.stringify({
+        events: [{ name: 'banner_closed', user_id: 'user-elsewhere', attributes: {} }],
+      }),
     });
     assert.equal(direct.status, 403);
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -271,7 +293,8 @@ describe('the testbench in Chromium', { timeout: 100_000 }, () => {
     });
     await page.evaluate(() => {
       const hooklane = (window as any).hooklane;
-      for (let i = 0; i < 48; i++) hooklane.track('banner_closed', { contentId: `b${i}`, bannerName: 'Burst' });
+      for (let i = 0; i < 48; i++)
+        hooklane.track('banner_closed', { contentId: `b${i}`, bannerName: 'Burst' });
       return hooklane.flush();
     });
     const delivered = await waitForEvents('user-burst', 50, 30_000);
@@ -286,7 +309,9 @@ describe('the testbench in Chromium', { timeout: 100_000 }, () => {
     assert.match(response.headers.get('cache-control') ?? '', /max-age=604800/);
     assert.equal(response.headers.get('access-control-allow-origin'), '*');
     const { createHash } = await import('node:crypto');
-    const integrity = `sha384-${createHash('sha384').update(Buffer.from(await response.arrayBuffer())).digest('base64')}`;
+    const integrity = `sha384-${createHash('sha384')
+      .update(Buffer.from(await response.arrayBuffer()))
+      .digest('base64')}`;
     const { readFileSync } = await import('node:fs');
     const docs = readFileSync(new URL('../../../../docs/browser.md', import.meta.url), 'utf8');
     assert.ok(docs.includes(integrity), `docs/browser.md does not give ${integrity}`);
