@@ -62,7 +62,7 @@ describe('the testbench in Chromium', { timeout: 100_000 }, () => {
   const openTestbench = async (context: BrowserContext, key: string, user: string): Promise<Page> => {
     const page = await context.newPage();
     await page.goto(`${server.url}/testbench?account=${account.id}&key=${key}&user=${user}`);
-    await page.waitForFunction(() => typeof (window as any).hooklane?.track === 'function');
+    await page.waitForFunction(() => typeof (globalThis as any).hooklane?.track === 'function');
     return page;
   };
   const newContext = async (): Promise<BrowserContext> => {
@@ -70,7 +70,7 @@ describe('the testbench in Chromium', { timeout: 100_000 }, () => {
     context.setDefaultTimeout(10_000);
     return context;
   };
-  const flush = (page: Page) => page.evaluate(() => (window as any).hooklane.flush());
+  const flush = (page: Page) => page.evaluate(() => (globalThis as any).hooklane.flush());
 
   before(async () => {
     server = await startTestServer();
@@ -226,7 +226,7 @@ describe('the testbench in Chromium', { timeout: 100_000 }, () => {
     const refused = page.waitForEvent('requestfailed', (request) => request.url().includes('/events?key='));
     await page.evaluate(
       ({ url, account, key }) => {
-        const hooklane = (window as any).hooklane;
+        const hooklane = (globalThis as any).hooklane;
         hooklane.init({ url, account, key });
         hooklane.identify('user-elsewhere');
         hooklane.track('banner_closed', { contentId: 'b1', bannerName: 'New pricing' });
@@ -292,7 +292,7 @@ describe('the testbench in Chromium', { timeout: 100_000 }, () => {
       if (response.url().includes('/events?key=')) statuses.push(response.status());
     });
     await page.evaluate(() => {
-      const hooklane = (window as any).hooklane;
+      const hooklane = (globalThis as any).hooklane;
       for (let i = 0; i < 48; i++)
         hooklane.track('banner_closed', { contentId: `b${i}`, bannerName: 'Burst' });
       return hooklane.flush();
