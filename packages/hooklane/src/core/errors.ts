@@ -21,6 +21,12 @@ export const ERROR_CATALOGUE = {
   uri_too_long: { status: 414, message: 'The request URL is too long.' },
   unsupported_media_type: { status: 415, message: 'Send JSON with Content-Type: application/json.' },
   invalid_event: { status: 422, message: 'An event is invalid.' },
+  origin_not_allowed: { status: 403, message: "This key may not be used from this page's origin." },
+  length_required: { status: 411, message: 'Send the request body with a Content-Length.' },
+  rate_limited: {
+    status: 429,
+    message: 'Too many requests for this key; retry after the Retry-After delay.',
+  },
   headers_too_large: { status: 431, message: 'The request headers are too large.' },
   unavailable: { status: 503, message: 'The service is temporarily unavailable; retry shortly.' },
   overloaded: { status: 503, message: 'The server is busy with other requests; retry shortly.' },

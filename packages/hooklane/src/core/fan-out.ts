@@ -11,7 +11,10 @@ export interface FanOutEvent extends EventKey {
 }
 
 /** The webhook fields fan-out reads. */
-export type FanOutWebhook = Pick<Webhook, 'enabled' | 'events' | 'filters' | 'format' | 'batchWindowMs'>;
+export type FanOutWebhook = Pick<
+  Webhook,
+  'enabled' | 'events' | 'filters' | 'format' | 'batchWindowMs' | 'trigger'
+>;
 
 /** A delivery an event gets, as the store is to write it. */
 export interface PlannedDelivery<W extends FanOutWebhook = Webhook> {

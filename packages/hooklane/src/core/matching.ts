@@ -1,4 +1,5 @@
 import type { Webhook } from './model.ts';
+import { TRIGGER_PREFIX } from './publishable.ts';
 
 /** What fan-out needs to know of an event. */
 export interface EventKey {
@@ -11,7 +12,14 @@ export interface EventKey {
  * Whether a webhook wants an event: `*`, its catalog type id, or its exact name; then the
  * optional content-id filter (an event without a content id never passes a filter).
  */
-export function webhookWants(webhook: Pick<Webhook, 'events' | 'filters'>, event: EventKey): boolean {
+export function webhookWants(
+  webhook: Pick<Webhook, 'events' | 'filters' | 'trigger'>,
+  event: EventKey,
+): boolean {
+  // A trigger goes to the webhook that is its target and to no other, whatever they list.
+  if (event.name.startsWith(TRIGGER_PREFIX)) {
+    return webhook.trigger?.name === event.name.slice(TRIGGER_PREFIX.length);
+  }
   const { events } = webhook;
   const listed =
     events.includes('*') ||
@@ -24,7 +32,7 @@ export function webhookWants(webhook: Pick<Webhook, 'events' | 'filters'>, event
 }
 
 /** The webhooks an event fans out to: enabled ones that want it. */
-export function webhooksFor<W extends Pick<Webhook, 'enabled' | 'events' | 'filters'>>(
+export function webhooksFor<W extends Pick<Webhook, 'enabled' | 'events' | 'filters' | 'trigger'>>(
   webhooks: readonly W[],
   event: EventKey,
 ): W[] {

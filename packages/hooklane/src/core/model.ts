@@ -1,6 +1,8 @@
 /** The domain's shapes, shared by the store, services, delivery engine and API. Times are unix ms. */
 
-export const ROLES = ['admin', 'viewer', 'ingest'] as const;
+import type { PublishablePolicy } from './publishable.ts';
+
+export const ROLES = ['admin', 'viewer', 'ingest', 'publishable'] as const;
 export type AccountRole = (typeof ROLES)[number];
 export type Role = 'root' | AccountRole;
 
@@ -24,6 +26,14 @@ export interface ApiKey {
   readonly prefix: string;
   readonly createdAt: number;
   readonly revokedAt: number | null;
+  /** A publishable key's origins, events and rate limit; null (or absent) for other roles. */
+  readonly policy?: PublishablePolicy | null;
+}
+
+/** A webhook that is the target of a browser trigger: its name, and the data fields it receives. */
+export interface WebhookTrigger {
+  readonly name: string;
+  readonly fields: readonly string[];
 }
 
 export interface WebhookFilters {
@@ -51,6 +61,8 @@ export interface Webhook {
   readonly signed: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** The browser trigger it receives (`trigger:<name>` events), or null (absent: none). */
+  readonly trigger?: WebhookTrigger | null;
 }
 
 /** A webhook secret as stored: sealed (encrypted) and with the time it stops being valid. */

@@ -1,4 +1,16 @@
 import type { PayloadFormat, StoredEvent } from './model.ts';
+import { TRIGGER_PREFIX } from './publishable.ts';
+
+/** A browser trigger in the shape of Usetiful's *Trigger event* step: the data beside the events. */
+function usetifulTrigger(webhookName: string, event: StoredEvent): string {
+  const { attributes } = JSON.parse(event.body) as { attributes?: unknown };
+  return JSON.stringify({
+    name: webhookName,
+    userId: event.userId,
+    events: [{ name: 'trigger', trigger: event.name.slice(TRIGGER_PREFIX.length), contentId: null }],
+    data: attributes ?? {},
+  });
+}
 
 /**
  * Builds the request body of a delivery from its stored events: a pure function of
@@ -19,6 +31,7 @@ export function buildPayload(
         new Date(first.occurredAt).toISOString(),
       )},"data":${first.body}}`;
     case 'usetiful':
+      if (first.name.startsWith(TRIGGER_PREFIX)) return usetifulTrigger(webhookName, first);
       return JSON.stringify({
         name: webhookName,
         userId: first.userId,

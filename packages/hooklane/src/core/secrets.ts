@@ -6,8 +6,9 @@ export function generateWebhookSecret(): string {
 }
 
 /** An API key: a prefix naming what it is, then 32 random bytes. Only its hash is stored. */
-export function generateApiKey(kind: 'root' | 'account'): string {
-  return `${kind === 'root' ? 'hlr' : 'hlk'}_${randomBytes(32).toString('base64url')}`;
+export function generateApiKey(kind: 'root' | 'account' | 'publishable'): string {
+  const prefix = kind === 'root' ? 'hlr' : kind === 'publishable' ? 'hlp' : 'hlk';
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 
 /** Keys are 256-bit random, so a fast hash is the right one (as GitHub and Stripe tokens do). */

@@ -17,11 +17,14 @@ import { installBodyBudget } from './body-budget.ts';
 import { serveConsole } from './console-static.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
 import { installJsonBody, textProblem } from './json-body.ts';
+import { installPublishable, triggerRoutes } from './publishable.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { eventRoutes } from './routes/events.ts';
 import { type OperationDeps, operationRoutes } from './routes/operations.ts';
+import { sdkRoutes } from './routes/sdk.ts';
+import { testbenchRoutes } from './routes/testbench.ts';
 import { recoverRoute, webhookRoutes } from './routes/webhooks.ts';
 import { ErrorBody, NoQuery } from './schemas.ts';
 
@@ -164,12 +167,16 @@ export async function buildApp(
 
   installBodyBudget(app, deps.config.maxBodyBytesInFlight, deps.config.maxBodyBytes);
   installAuth(app, deps.authenticate, deps.store);
+  installPublishable(app, deps.authenticate);
   operationRoutes(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   accountRoutes(app, deps);
   webhookRoutes(app, deps);
   recoverRoute(app, deps);
   eventRoutes(app, deps);
+  triggerRoutes(app, deps);
+  sdkRoutes(app);
+  testbenchRoutes(app);
   deliveryRoutes(app, deps);
   serveConsole(app);
   return app;

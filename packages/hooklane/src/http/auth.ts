@@ -14,10 +14,22 @@ export type Access = 'public' | 'key' | 'root' | 'admin' | 'viewer' | 'ingest';
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /**
+     * Publishable keys may call this route too, with the key as `?key=hlp_...` (a page's
+     * request then needs no CORS preflight); every other route refuses them.
+     */
+    publishable?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
   }
+}
+
+/** Only publishable keys travel in a URL: they are made to be seen. */
+function queryKey(request: FastifyRequest): string | undefined {
+  if (request.routeOptions.config?.publishable !== true) return undefined;
+  const key = (request.query as { key?: unknown } | undefined)?.key;
+  return typeof key === 'string' && key.startsWith('hlp_') ? key : undefined;
 }
 
 const ADMITS: Record<Exclude<Access, 'public'>, readonly Role[]> = {
@@ -42,8 +54,12 @@ export function installAuth(app: FastifyInstance, authenticate: Authenticate, st
     if (access === 'public') return;
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    const principal = match?.[1] ? await authenticate(match[1]) : null;
-    if (!principal) throw new HooklaneError('unauthorized');
+    const inQuery = match ? undefined : queryKey(request);
+    const given = match?.[1] ?? inQuery;
+    const principal = given ? await authenticate(given) : null;
+    if (!principal || (inQuery !== undefined && principal.role !== 'publishable')) {
+      throw new HooklaneError('unauthorized');
+    }
     request.principal = principal;
     const accountId = (request.params as { acc?: string }).acc;
     if (accountId !== undefined) {
@@ -52,6 +68,13 @@ export function installAuth(app: FastifyInstance, authenticate: Authenticate, st
       } else if (principal.accountId !== accountId) {
         throw notFound('Account');
       }
+    }
+    if (principal.role === 'publishable') {
+      if (request.routeOptions.config?.publishable === true) return;
+      throw new HooklaneError(
+        'forbidden',
+        'A publishable key can only send events and run triggers; it reads nothing.',
+      );
     }
     if (!ADMITS[access].includes(principal.role)) {
       throw new HooklaneError(

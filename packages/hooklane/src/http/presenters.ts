@@ -22,6 +22,20 @@ export const presentKey = (key: ApiKey) => ({
   prefix: key.prefix,
   created_at: iso(key.createdAt),
   revoked_at: isoOrNull(key.revokedAt),
+  ...(key.policy && {
+    origins: key.policy.origins,
+    events: key.policy.events,
+    rate_limit: {
+      per_key: {
+        per_second: key.policy.rateLimit.perKey.perSecond,
+        burst: key.policy.rateLimit.perKey.burst,
+      },
+      per_client: {
+        per_second: key.policy.rateLimit.perClient.perSecond,
+        burst: key.policy.rateLimit.perClient.burst,
+      },
+    },
+  }),
 });
 
 export const presentWebhook = (webhook: Webhook, role: Role) => ({
@@ -39,6 +53,7 @@ export const presentWebhook = (webhook: Webhook, role: Role) => ({
   failing_since: isoOrNull(webhook.failingSince),
   created_at: iso(webhook.createdAt),
   updated_at: iso(webhook.updatedAt),
+  trigger: webhook.trigger ?? null,
 });
 
 export const presentDelivery = (delivery: Delivery) => ({

@@ -35,12 +35,51 @@ export const CreateAccountBody = Type.Object(
 );
 export const AccountResponse = Type.Object({ id: Type.String(), name: Type.String(), created_at: Time });
 
+const BucketRateSchema = Type.Object(
+  {
+    per_second: Type.Number({ exclusiveMinimum: 0, maximum: 10_000 }),
+    burst: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  },
+  { additionalProperties: false },
+);
+const KeyOrigins = Type.Array(Type.String({ minLength: 1, maxLength: 300 }), {
+  minItems: 1,
+  maxItems: 100,
+  description: 'Publishable keys: the origins (https://app.example.com) of the pages that may use the key',
+});
+const KeyEvents = Nullable(
+  Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+    maxItems: 500,
+    description:
+      'Publishable keys: event names or catalog type ids it may send, ["*"] for any, and trigger:<name> or trigger:* for triggers; null (the default): the catalog\'s types and no triggers',
+  }),
+);
+const KeyRateLimit = Type.Object(
+  { per_key: Type.Optional(BucketRateSchema), per_client: Type.Optional(BucketRateSchema) },
+  {
+    additionalProperties: false,
+    description:
+      'Publishable keys: requests per second and burst, for the key and for each client address (token buckets)',
+  },
+);
+
 export const CreateKeyBody = Type.Object(
   {
     role: Type.Union(ROLES.map((role) => Type.Literal(role))),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    origins: Type.Optional(KeyOrigins),
+    events: Type.Optional(KeyEvents),
+    rate_limit: Type.Optional(KeyRateLimit),
   },
   { additionalProperties: false },
+);
+export const UpdateKeyBody = Type.Object(
+  {
+    origins: Type.Optional(KeyOrigins),
+    events: Type.Optional(KeyEvents),
+    rate_limit: Type.Optional(KeyRateLimit),
+  },
+  { additionalProperties: false, minProperties: 1 },
 );
 export const KeyResponse = Type.Object({
   id: Type.String(),
@@ -50,6 +89,14 @@ export const KeyResponse = Type.Object({
   created_at: Time,
   revoked_at: Nullable(Time),
   key: Type.Optional(Type.String({ description: 'The key itself: only in the create response' })),
+  origins: Type.Optional(Type.Array(Type.String())),
+  events: Type.Optional(Nullable(Type.Array(Type.String()))),
+  rate_limit: Type.Optional(
+    Type.Object({
+      per_key: Type.Object({ per_second: Type.Number(), burst: Type.Integer() }),
+      per_client: Type.Object({ per_second: Type.Number(), burst: Type.Integer() }),
+    }),
+  ),
 });
 
 export const MeResponse = Type.Object({
@@ -83,6 +130,22 @@ const Headers = Type.Record(Type.String(), Type.String({ maxLength: 4096 }), {
   description:
     "Static headers sent with every attempt. Refused (400 naming the header): Hooklane's own (content-type, user-agent, webhook-*, x-apc-*), hop-by-hop headers (connection, keep-alive, proxy-connection, te, trailer, transfer-encoding, upgrade), expect, host, content-length, and invalid names or values.",
 });
+const Trigger = Nullable(
+  Type.Object(
+    {
+      name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.:-]+$' }),
+      fields: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+        maxItems: 100,
+        description: 'The top-level fields of the trigger data the webhook receives; others are dropped',
+      }),
+    },
+    {
+      additionalProperties: false,
+      description:
+        'Makes the webhook the target of a browser trigger (POST /v1/accounts/{acc}/triggers/{name} with a publishable key); null: none',
+    },
+  ),
+);
 const BatchWindow = Type.Integer({
   minimum: 0,
   maximum: 10_000,
@@ -100,6 +163,7 @@ export const CreateWebhookBody = Type.Object(
     secret: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 500 }))),
     headers: Type.Optional(Headers),
     enabled: Type.Optional(Type.Boolean()),
+    trigger: Type.Optional(Trigger),
   },
   { additionalProperties: false },
 );
@@ -114,6 +178,7 @@ export const UpdateWebhookBody = Type.Object(
     batch_window_ms: Type.Optional(BatchWindow),
     headers: Type.Optional(Headers),
     enabled: Type.Optional(Type.Boolean()),
+    trigger: Type.Optional(Trigger),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -136,6 +201,7 @@ export const WebhookResponse = Type.Object({
   created_at: Time,
   updated_at: Time,
   secret: Type.Optional(Nullable(Type.String({ description: 'Only in the create response' }))),
+  trigger: Nullable(Type.Object({ name: Type.String(), fields: Type.Array(Type.String()) })),
 });
 
 export const RotateSecretBody = Type.Object(

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createAccountService } from '../services/accounts.ts';
 import { createAuthenticator } from '../services/auth.ts';
+import { createBrowserService } from '../services/browser.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { createDeliveryService } from '../services/deliveries.ts';
 import { createIngestService } from '../services/ingest.ts';
@@ -14,6 +15,7 @@ import { buildApp, buildOperationsApp } from './app.ts';
  */
 export async function serveApi(ctx: ServiceContext): Promise<{ app: FastifyInstance; url: string }> {
   const { config, store, metrics, bus, logger } = ctx;
+  const ingest = createIngestService(ctx);
   const app = await buildApp({
     config,
     store,
@@ -23,8 +25,9 @@ export async function serveApi(ctx: ServiceContext): Promise<{ app: FastifyInsta
     authenticate: createAuthenticator(store, config.rootKey),
     accounts: createAccountService(ctx),
     webhooks: createWebhookService(ctx),
-    ingest: createIngestService(ctx),
+    ingest,
     deliveries: createDeliveryService(ctx),
+    browser: createBrowserService(ctx, ingest),
   });
   return listen(app, config.host, config.port);
 }

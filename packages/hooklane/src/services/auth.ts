@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { HooklaneError } from '../core/errors.ts';
 import { ID_PREFIX, newId } from '../core/ids.ts';
 import type { ApiKey, Role } from '../core/model.ts';
+import type { PublishablePolicy } from '../core/publishable.ts';
 import { generateApiKey, hashApiKey } from '../core/secrets.ts';
 import type { Store } from '../store/store.ts';
 
@@ -12,6 +13,8 @@ export interface Principal {
   readonly keyId: string;
   /** The key's label, if it was given one. */
   readonly name: string | null;
+  /** A publishable key's origins, events and rate limit. */
+  readonly policy?: PublishablePolicy | null;
 }
 
 /**
@@ -30,7 +33,13 @@ export function createAuthenticator(store: Store, configuredRootKey: string | nu
     if (!found) return null;
     // A generated root key stops counting once HOOKLANE_ROOT_KEY is set.
     if (found.role === 'root' && rootHash !== null) return null;
-    return { role: found.role, accountId: found.accountId, keyId: found.id, name: found.name };
+    return {
+      role: found.role,
+      accountId: found.accountId,
+      keyId: found.id,
+      name: found.name,
+      policy: found.policy ?? null,
+    };
   };
 }
 

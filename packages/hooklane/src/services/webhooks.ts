@@ -3,7 +3,7 @@ import { contentIdOf, findEventType } from '../core/catalog.ts';
 import { HooklaneError, notFound } from '../core/errors.ts';
 import { finaliseEvent } from '../core/event-envelope.ts';
 import { ID_PREFIX, newId } from '../core/ids.ts';
-import type { Delivery, PayloadFormat, StoredSecret, Webhook } from '../core/model.ts';
+import type { Delivery, PayloadFormat, StoredSecret, Webhook, WebhookTrigger } from '../core/model.ts';
 import { generateWebhookSecret } from '../core/secrets.ts';
 import { checkStaticHeaders, openHeaderValues, sealHeaderValues } from '../core/static-headers.ts';
 import { checkWebhookUrl } from '../core/url-policy.ts';
@@ -22,6 +22,7 @@ export interface WebhookInput {
   readonly secret?: string | null | undefined;
   readonly headers?: Readonly<Record<string, string>> | undefined;
   readonly enabled?: boolean | undefined;
+  readonly trigger?: WebhookTrigger | null | undefined;
 }
 
 export type WebhookPatch = Partial<Omit<WebhookInput, 'secret'>>;
@@ -57,6 +58,29 @@ export function createWebhookService(ctx: ServiceContext) {
     return webhook;
   };
 
+  /** A trigger names one webhook of its account: the browser's data goes to one place. */
+  const checkTrigger = async (
+    accountId: string,
+    trigger: WebhookTrigger | null | undefined,
+    self: string | null,
+  ): Promise<WebhookTrigger | null | undefined> => {
+    if (!trigger) return trigger;
+    for (let before: string | null = null; ; ) {
+      const page: Webhook[] = await store.listWebhooks(accountId, { before, limit: 250 });
+      const taken = page.find((webhook) => webhook.id !== self && webhook.trigger?.name === trigger.name);
+      if (taken) {
+        throw new HooklaneError(
+          'conflict',
+          `Webhook ${taken.id} is already the target of the trigger "${trigger.name}".`,
+          { field: 'trigger' },
+        );
+      }
+      if (page.length < 250) break;
+      before = page[page.length - 1]?.id ?? null;
+    }
+    return { name: trigger.name, fields: [...new Set(trigger.fields)] };
+  };
+
   return {
     /** Creates a webhook; the response is the only time a generated secret is shown besides `secret`. */
     async create(
@@ -64,6 +88,7 @@ export function createWebhookService(ctx: ServiceContext) {
       input: WebhookInput,
     ): Promise<{ webhook: Webhook; secret: string | null }> {
       const url = checkUrl(input.url);
+      const trigger = (await checkTrigger(accountId, input.trigger, null)) ?? null;
       const secret = input.secret === undefined ? generateWebhookSecret() : input.secret;
       const at = now();
       const webhook: Webhook = {
@@ -82,6 +107,7 @@ export function createWebhookService(ctx: ServiceContext) {
         signed: secret !== null,
         createdAt: at,
         updatedAt: at,
+        trigger,
       };
       await store.insertWebhook(
         { ...webhook, headers: sealHeaderValues(webhook.headers, secretBox) },
@@ -119,6 +145,7 @@ export function createWebhookService(ctx: ServiceContext) {
           headers: sealHeaderValues(checkStaticHeaders(patch.headers), secretBox),
         }),
         ...(patch.enabled !== undefined && { enabled: patch.enabled }),
+        ...(patch.trigger !== undefined && { trigger: await checkTrigger(accountId, patch.trigger, id) }),
       };
       const updated = await store.updateWebhook(accountId, id, changes, now());
       if (!updated) throw notFound('Webhook');

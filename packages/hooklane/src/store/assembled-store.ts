@@ -12,7 +12,8 @@ export interface StoreParts {
   readonly accounts: Part<
     'createAccount' | 'getAccount' | 'insertApiKey' | 'insertRootKeyIfNone' | 'replaceRootKey'
   > &
-    Part<'findApiKeyByHash' | 'listApiKeys' | 'revokeApiKey'>;
+    Part<'findApiKeyByHash' | 'listApiKeys' | 'revokeApiKey'> &
+    Part<'updateKeyPolicy'>;
   readonly webhooks: Part<
     'insertWebhook' | 'getWebhook' | 'listWebhooks' | 'updateWebhook' | 'deleteWebhook'
   > &
@@ -53,6 +54,7 @@ export abstract class AssembledStore implements Store {
   findApiKeyByHash: Store['findApiKeyByHash'] = (...a) => this.#parts.accounts.findApiKeyByHash(...a);
   listApiKeys: Store['listApiKeys'] = (...a) => this.#parts.accounts.listApiKeys(...a);
   revokeApiKey: Store['revokeApiKey'] = (...a) => this.#parts.accounts.revokeApiKey(...a);
+  updateKeyPolicy: Store['updateKeyPolicy'] = (...a) => this.#parts.accounts.updateKeyPolicy(...a);
 
   insertWebhook: Store['insertWebhook'] = (...a) => this.#parts.webhooks.insertWebhook(...a);
   getWebhook: Store['getWebhook'] = (...a) => this.#parts.webhooks.getWebhook(...a);

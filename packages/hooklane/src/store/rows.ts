@@ -37,12 +37,22 @@ export function toApiKey(row: Row): ApiKey {
     prefix: str(row.prefix),
     createdAt: num(row.created_at),
     revokedAt: numOrNull(row.revoked_at),
+    policy: json<ApiKey['policy']>(row.policy, null),
   };
 }
 
 /** `SQL.insertApiKey`'s parameters. */
 export function apiKeyValues(key: ApiKey, hash: string): (string | number | null)[] {
-  return [key.id, key.accountId, key.role, key.name, key.prefix, hash, key.createdAt];
+  return [
+    key.id,
+    key.accountId,
+    key.role,
+    key.name,
+    key.prefix,
+    hash,
+    key.createdAt,
+    key.policy ? JSON.stringify(key.policy) : null,
+  ];
 }
 
 /** `SQL.insertRootKeyIfNone`'s parameters. */
@@ -67,12 +77,13 @@ export function toWebhook(row: Row): Webhook {
     signed: Boolean(row.signed),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
+    trigger: json<Webhook['trigger']>(row.trigger_spec, null),
   };
 }
 
 /** Column values of a webhook, in the order of WEBHOOK_COLUMNS. */
 export const WEBHOOK_COLUMNS =
-  'id, account_id, name, url, events, content_ids, format, batch_window_ms, headers, enabled, disabled_reason, failing_since, signed, created_at, updated_at';
+  'id, account_id, name, url, events, content_ids, format, batch_window_ms, headers, enabled, disabled_reason, failing_since, signed, created_at, updated_at, trigger_spec';
 
 export function webhookValues(w: Webhook): (string | number | boolean | null)[] {
   return [
@@ -91,6 +102,7 @@ export function webhookValues(w: Webhook): (string | number | boolean | null)[] 
     w.signed,
     w.createdAt,
     w.updatedAt,
+    w.trigger ? JSON.stringify(w.trigger) : null,
   ];
 }
 

@@ -22,7 +22,10 @@ export const SQL = {
   account: 'SELECT * FROM accounts WHERE id = $1',
 
   insertApiKey:
-    'INSERT INTO api_keys (id, account_id, role, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    'INSERT INTO api_keys (id, account_id, role, name, prefix, hash, created_at, policy) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+  /** A publishable key's new policy (JSON); only live keys of the account change. */
+  updateKeyPolicy: `UPDATE api_keys SET policy = $1 WHERE account_id = $2 AND id = $3 AND role = 'publishable'
+    AND revoked_at IS NULL RETURNING *`,
   insertRootKeyIfNone: `${INSERT_ROOT_KEY} ON CONFLICT DO NOTHING`,
   insertRootKey: INSERT_ROOT_KEY,
   /** An UPDATE, not a delete and insert: on PostgreSQL the api_keys trigger tells every process. */
@@ -159,6 +162,9 @@ export function updateWebhookSql(
   if (changes.format !== undefined) columns.push(['format', changes.format]);
   if (changes.batchWindowMs !== undefined) columns.push(['batch_window_ms', changes.batchWindowMs]);
   if (changes.headers !== undefined) columns.push(['headers', JSON.stringify(changes.headers)]);
+  if (changes.trigger !== undefined) {
+    columns.push(['trigger_spec', changes.trigger === null ? null : JSON.stringify(changes.trigger)]);
+  }
   columns.push(['updated_at', now]);
   const set = columns.map(([column], i) => `${column} = $${i + 1}`);
   const params = columns.map(([, value]) => value);

@@ -13,7 +13,7 @@ import type {
 /** The editable fields of a webhook, already validated; a field left out is not written. */
 export type WebhookChanges = Partial<
   Pick<Webhook, 'name' | 'url' | 'events' | 'filters' | 'format' | 'batchWindowMs' | 'headers' | 'enabled'>
->;
+> & { readonly trigger?: Webhook['trigger'] };
 
 /**
  * The Store port: everything Hooklane keeps, behind one interface. Each backend folder
@@ -50,6 +50,12 @@ export interface Store {
   findApiKeyByHash(hash: string): Promise<ApiKey | null>;
   listApiKeys(accountId: string): Promise<ApiKey[]>;
   revokeApiKey(accountId: string, id: string, now: number): Promise<boolean>;
+  /** Replaces a live publishable key's policy; null when the account has no such key. */
+  updateKeyPolicy(
+    accountId: string,
+    id: string,
+    policy: NonNullable<ApiKey['policy']>,
+  ): Promise<ApiKey | null>;
 
   insertWebhook(webhook: Webhook, secret: StoredSecret | null): Promise<void>;
   getWebhook(accountId: string, id: string): Promise<Webhook | null>;

@@ -12,8 +12,15 @@ import {
   listOf,
   MeResponse,
   RootKeyResponse,
+  UpdateKeyBody,
 } from '../schemas.ts';
 import { ERROR_RESPONSES, type RouteDeps } from './deps.ts';
+
+type RateLimitBody = Static<typeof UpdateKeyBody>['rate_limit'];
+const rate = (bucket: { per_second: number; burst: number } | undefined) =>
+  bucket && { perSecond: bucket.per_second, burst: bucket.burst };
+const rateLimitInput = (body: RateLimitBody) =>
+  body && { perKey: rate(body.per_key), perClient: rate(body.per_client) };
 
 export function accountRoutes(app: FastifyInstance, { accounts }: RouteDeps): void {
   app.get(
@@ -97,8 +104,12 @@ export function accountRoutes(app: FastifyInstance, { accounts }: RouteDeps): vo
     },
     async (request, reply) => {
       const { acc } = request.params as Static<typeof AccountParams>;
-      const { role, name } = request.body as Static<typeof CreateKeyBody>;
-      const { apiKey, key } = await accounts.createKey(acc, role, name ?? null);
+      const { role, name, origins, events, rate_limit } = request.body as Static<typeof CreateKeyBody>;
+      const { apiKey, key } = await accounts.createKey(acc, role, name ?? null, {
+        origins,
+        events,
+        rateLimit: rateLimitInput(rate_limit),
+      });
       return reply.code(201).send({ ...presentKey(apiKey), key });
     },
   );
@@ -117,6 +128,27 @@ export function accountRoutes(app: FastifyInstance, { accounts }: RouteDeps): vo
     async (request) => {
       const { acc } = request.params as Static<typeof AccountParams>;
       return { data: (await accounts.listKeys(acc)).map(presentKey), next_cursor: null };
+    },
+  );
+
+  app.patch(
+    '/v1/accounts/:acc/keys/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['keys'],
+        summary: "Change a publishable key's origins, events or rate limit",
+        params: AccountObjectParams,
+        body: UpdateKeyBody,
+        response: { 200: KeyResponse, 409: { $ref: 'Error#' }, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const { acc, id } = request.params as Static<typeof AccountObjectParams>;
+      const { origins, events, rate_limit } = request.body as Static<typeof UpdateKeyBody>;
+      return presentKey(
+        await accounts.updateKey(acc, id, { origins, events, rateLimit: rateLimitInput(rate_limit) }),
+      );
     },
   );
 

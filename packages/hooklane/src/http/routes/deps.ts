@@ -1,6 +1,7 @@
 import type { Config } from '../../config.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { AccountService } from '../../services/accounts.ts';
+import type { BrowserService } from '../../services/browser.ts';
 import type { DeliveryService } from '../../services/deliveries.ts';
 import type { EventBus } from '../../services/event-bus.ts';
 import type { IngestService } from '../../services/ingest.ts';
@@ -17,6 +18,7 @@ export interface RouteDeps {
   readonly webhooks: WebhookService;
   readonly ingest: IngestService;
   readonly deliveries: DeliveryService;
+  readonly browser: BrowserService;
 }
 
 export const ERROR_RESPONSES = {

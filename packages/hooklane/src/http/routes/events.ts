@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { EVENT_TYPES, toPublicEventType } from '../../core/catalog.ts';
+import { PublishableQuery } from '../publishable.ts';
 import { AccountParams } from '../schemas.ts';
 import { ERROR_RESPONSES, type RouteDeps } from './deps.ts';
 
@@ -12,17 +13,24 @@ const CORS = {
   'access-control-max-age': '600',
 };
 
-export function eventRoutes(app: FastifyInstance, { ingest, bus }: RouteDeps): void {
-  // Ingest keys are safe in a browser, so the ingest endpoint answers CORS preflights.
-  app.options('/v1/accounts/:acc/events', { schema: { hide: true } }, async (_request, reply) =>
-    reply.code(204).headers(CORS).send(),
+export function eventRoutes(app: FastifyInstance, { ingest, bus, browser }: RouteDeps): void {
+  // Ingest keys are safe in a browser, so the ingest endpoint answers CORS preflights. A
+  // preflight carrying a publishable key (?key=hlp_...) is answered for its origins alone
+  // (http/publishable.ts).
+  app.options(
+    '/v1/accounts/:acc/events',
+    { config: { publishable: true }, schema: { hide: true, querystring: PublishableQuery } },
+    async (_request, reply) => reply.code(204).headers(CORS).send(),
   );
 
   app.post(
     '/v1/accounts/:acc/events',
     {
-      config: { access: 'ingest' },
-      onSend: async (_request, reply) => {
+      config: { access: 'ingest', publishable: true },
+      onSend: async (request, reply) => {
+        // A publishable key's answer names its one origin (set when the request came in), or
+        // none when the origin is refused.
+        if (request.principal?.role === 'publishable') return;
         reply.header('access-control-allow-origin', '*');
       },
       schema: {
@@ -31,11 +39,29 @@ export function eventRoutes(app: FastifyInstance, { ingest, bus }: RouteDeps): v
         description:
           'Answers 202 once the events and their deliveries are durably stored. `id` is the idempotency key per account.',
         params: AccountParams,
+        querystring: PublishableQuery,
         body: Type.Unknown({
           description: 'An event envelope (see GET /v1/event-types), an array of them, or {events: [...]}',
         }),
         response: {
-          202: Type.Object({ ids: Type.Array(Type.String()) }),
+          202: Type.Object({
+            ids: Type.Array(Type.String()),
+            refused: Type.Optional(
+              Type.Array(
+                Type.Object({
+                  index: Type.Integer(),
+                  id: Type.Union([Type.String(), Type.Null()]),
+                  name: Type.Union([Type.String(), Type.Null()]),
+                  reason: Type.String(),
+                }),
+                {
+                  description:
+                    'Publishable keys: the events of the batch left out (not allowed for the key, or invalid), the others being accepted',
+                },
+              ),
+            ),
+          }),
+          429: { $ref: 'Error#' },
           413: { $ref: 'Error#' },
           422: { $ref: 'Error#' },
           ...ERROR_RESPONSES,
@@ -44,6 +70,10 @@ export function eventRoutes(app: FastifyInstance, { ingest, bus }: RouteDeps): v
     },
     async (request, reply) => {
       const { acc } = request.params as Static<typeof AccountParams>;
+      const principal = request.principal;
+      if (principal?.role === 'publishable' && principal.policy) {
+        return reply.code(202).send(await browser.ingest(acc, principal.policy, request.body));
+      }
       return reply.code(202).send(await ingest.ingest(acc, request.body));
     },
   );

@@ -30,6 +30,7 @@ const toPatch = (body: Static<typeof UpdateWebhookBody>): WebhookPatch => ({
   batchWindowMs: body.batch_window_ms,
   headers: body.headers,
   enabled: body.enabled,
+  trigger: body.trigger,
 });
 
 export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): void {

@@ -50,5 +50,12 @@ export function pgAccounts(db: PgConnection, config: ConfigCache): StoreParts['a
       const { rowCount } = await config.changing(() => db.query(SQL.revokeApiKey, [now, accountId, id]));
       return (rowCount ?? 0) > 0;
     },
+
+    async updateKeyPolicy(accountId, id, policy) {
+      const { rows } = await config.changing(() =>
+        db.query(SQL.updateKeyPolicy, [JSON.stringify(policy), accountId, id]),
+      );
+      return rows[0] ? toApiKey(rows[0]) : null;
+    },
   };
 }

@@ -184,7 +184,8 @@ CREATE TABLE public.api_keys (
     hash text NOT NULL,
     created_at bigint NOT NULL,
     revoked_at bigint,
-    CONSTRAINT api_keys_role_check CHECK ((role = ANY (ARRAY['root'::text, 'admin'::text, 'viewer'::text, 'ingest'::text])))
+    policy text,
+    CONSTRAINT api_keys_role_check CHECK ((role = ANY (ARRAY['root'::text, 'admin'::text, 'viewer'::text, 'ingest'::text, 'publishable'::text])))
 );
 
 --
@@ -317,7 +318,8 @@ CREATE TABLE public.webhooks (
     failing_since bigint,
     signed boolean NOT NULL,
     created_at bigint NOT NULL,
-    updated_at bigint NOT NULL
+    updated_at bigint NOT NULL,
+    trigger_spec text
 );
 
 --

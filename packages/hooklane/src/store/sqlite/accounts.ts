@@ -43,5 +43,10 @@ export function sqliteAccounts(db: SqliteConnection): StoreParts['accounts'] {
     async revokeApiKey(accountId, id, now) {
       return db.run(SQL.revokeApiKey, [now, accountId, id]).changes > 0;
     },
+
+    async updateKeyPolicy(accountId, id, policy) {
+      const row = db.get(SQL.updateKeyPolicy, [JSON.stringify(policy), accountId, id]);
+      return row ? toApiKey(row) : null;
+    },
   };
 }

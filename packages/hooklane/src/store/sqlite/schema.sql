@@ -37,15 +37,16 @@ CREATE TABLE accounts (
   created_at INTEGER NOT NULL
 );
 
-CREATE TABLE api_keys (
+CREATE TABLE "api_keys" (
   id TEXT PRIMARY KEY,
   account_id TEXT REFERENCES accounts (id),
-  role TEXT NOT NULL CHECK (role IN ('root', 'admin', 'viewer', 'ingest')),
+  role TEXT NOT NULL CHECK (role IN ('root', 'admin', 'viewer', 'ingest', 'publishable')),
   name TEXT,
   prefix TEXT NOT NULL,
   hash TEXT NOT NULL UNIQUE,
   created_at INTEGER NOT NULL,
-  revoked_at INTEGER
+  revoked_at INTEGER,
+  policy TEXT
 );
 
 CREATE TABLE attempts (
@@ -129,4 +130,4 @@ CREATE TABLE webhooks (
   signed INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
-);
+, trigger_spec TEXT);
