@@ -16,11 +16,14 @@ import { installAuth } from './auth.ts';
 import { installBodyBudget } from './body-budget.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
 import { installJsonBody, textProblem } from './json-body.ts';
+import { servePortal } from './portal-static.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { eventRoutes } from './routes/events.ts';
+import { insightRoutes } from './routes/insights.ts';
 import { type OperationDeps, operationRoutes } from './routes/operations.ts';
+import { portalSessionRoutes } from './routes/portal-sessions.ts';
 import { recoverRoute, webhookRoutes } from './routes/webhooks.ts';
 import { ErrorBody, NoQuery } from './schemas.ts';
 
@@ -170,6 +173,9 @@ export async function buildApp(
   recoverRoute(app, deps);
   eventRoutes(app, deps);
   deliveryRoutes(app, deps);
+  insightRoutes(app, deps);
+  portalSessionRoutes(app, deps);
+  servePortal(app, deps.config.portalFrameAncestors);
   return app;
 }
 

@@ -5,6 +5,7 @@ import type {
   Attempt,
   Delivery,
   DeliveryStatus,
+  PortalSession,
   StoredEvent,
   StoredSecret,
   Webhook,
@@ -131,6 +132,23 @@ export interface Store {
     now: number,
   ): Promise<number>;
 
+  /** How many failed deliveries `recoverDeliveries` would re-queue now (its dry run). */
+  countRecoverable(accountId: string, webhookId: string, since: number, until: number): Promise<number>;
+  /**
+   * An account's deliveries created in a window, counted by webhook, bucket and outcome; when
+   * each webhook last got a delivery; the account's oldest pending delivery.
+   */
+  accountActivity(accountId: string, window: StatsWindow): Promise<AccountActivity>;
+
+  insertPortalSession(session: PortalSession, hash: string): Promise<void>;
+  /** The session with this token hash, expired or not (the caller compares `expiresAt`). */
+  findPortalSessionByHash(hash: string): Promise<PortalSession | null>;
+  /**
+   * Deletes an account's portal sessions: all of them (revocation, at once in every process),
+   * or, with `expiredAt`, those expired by then.
+   */
+  deletePortalSessions(accountId: string, expiredAt?: number): Promise<number>;
+
   queueStats(): Promise<{ pending: number; oldestPendingAt: number | null }>;
   /** The stored events among `ids`, in the order of `ids`. */
   getEvents(accountId: string, ids: readonly string[]): Promise<StoredEvent[]>;
@@ -175,6 +193,31 @@ export interface Page {
   /** Exclusive: return objects whose id sorts before this one (ids sort by creation time). */
   readonly before: string | null;
   readonly limit: number;
+}
+
+/** A stats window [since, until) cut into buckets of `bucketMs`, counted from `since`. */
+export interface StatsWindow {
+  readonly since: number;
+  readonly until: number;
+  readonly bucketMs: number;
+}
+
+/** How a delivery stands in stats: its status, and `retrying` for a pending one already attempted. */
+export type DeliveryOutcome = DeliveryStatus | 'retrying';
+
+export interface DeliveryCount {
+  readonly webhookId: string;
+  /** The bucket's index in the window: its start is `since + bucket * bucketMs`. */
+  readonly bucket: number;
+  readonly outcome: DeliveryOutcome;
+  readonly count: number;
+}
+
+export interface AccountActivity {
+  readonly counts: readonly DeliveryCount[];
+  /** When each of the account's webhooks last got a delivery (webhooks that never did are left out). */
+  readonly lastDeliveryAt: ReadonlyMap<string, number>;
+  readonly oldestPending: Delivery | null;
 }
 
 export interface DeliveryFilter {

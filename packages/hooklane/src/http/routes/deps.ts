@@ -4,6 +4,8 @@ import type { AccountService } from '../../services/accounts.ts';
 import type { DeliveryService } from '../../services/deliveries.ts';
 import type { EventBus } from '../../services/event-bus.ts';
 import type { IngestService } from '../../services/ingest.ts';
+import type { InsightService } from '../../services/insights.ts';
+import type { PortalSessionService } from '../../services/portal-sessions.ts';
 import type { WebhookService } from '../../services/webhooks.ts';
 import type { Store } from '../../store/store.ts';
 
@@ -17,6 +19,8 @@ export interface RouteDeps {
   readonly webhooks: WebhookService;
   readonly ingest: IngestService;
   readonly deliveries: DeliveryService;
+  readonly insights: InsightService;
+  readonly portalSessions: PortalSessionService;
 }
 
 export const ERROR_RESPONSES = {
