@@ -15,6 +15,7 @@ export const PORTAL_SESSION_MAX_TTL_MS = 7 * 86_400_000;
  */
 export const PORTAL_ROUTES: Readonly<Record<string, readonly Capability[]>> = {
   'GET /v1/me': [],
+  'GET /v1/portal-session': [],
   'GET /v1/event-types': [],
   'GET /v1/accounts/:acc': ['read'],
   'GET /v1/accounts/:acc/stats': ['read'],

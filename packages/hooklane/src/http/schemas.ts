@@ -60,10 +60,6 @@ export const MeResponse = Type.Object({
   role: Type.Union([Type.Literal('root'), ...ROLES.map((role) => Type.Literal(role))]),
   account_id: Nullable(Type.String({ description: "The key's account; null for the root key" })),
   name: Nullable(Type.String({ description: "The key's label, if it has one" })),
-  capabilities: Type.Optional(
-    Type.Array(Type.String(), { description: "A portal session's capabilities (portal tokens only)" }),
-  ),
-  expires_at: Type.Optional(Time),
 });
 export const RootKeyResponse = Type.Object({
   key: Type.String({ description: 'The new root key: shown this once' }),
@@ -329,6 +325,14 @@ export const CreatePortalSessionBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const CurrentPortalSessionResponse = Type.Object({
+  id: Type.String(),
+  account_id: Type.String(),
+  capabilities: Type.Array(Type.String()),
+  name: Nullable(Type.String()),
+  expires_at: Time,
+});
 
 export const PortalSessionResponse = Type.Object({
   id: Type.String(),

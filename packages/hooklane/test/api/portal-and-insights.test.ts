@@ -236,10 +236,17 @@ describe('account stats, event routing, recover dry run and portal sessions', ()
       assert.ok(ttl > 3_590_000 && ttl <= 3_600_000, `${ttl}`);
       const me = await api('GET', '/v1/me', { key: created.token });
       assert.equal(me.status, 200);
-      assert.deepEqual(
-        [me.body.account_id, me.body.role, me.body.capabilities, me.body.name, me.body.expires_at],
-        [acc, 'viewer', ['read'], 'Acme customer', created.expires_at],
-      );
+      assert.deepEqual([me.body.account_id, me.body.role, me.body.key_id], [acc, 'viewer', created.id]);
+      const own = await api('GET', '/v1/portal-session', { key: created.token });
+      assert.equal(own.status, 200, JSON.stringify(own.body));
+      assert.deepEqual(own.body, {
+        id: created.id,
+        account_id: acc,
+        capabilities: ['read'],
+        name: 'Acme customer',
+        expires_at: created.expires_at,
+      });
+      assertError(await api('GET', '/v1/portal-session'), 404, 'not_found');
     });
 
     test('bad requests are refused: ttl beyond 7 d, unknown capabilities or fields, non-admins', async () => {
@@ -403,6 +410,7 @@ describe('account stats, event routing, recover dry run and portal sessions', ()
       '/v1/accounts/{acc}/stats',
       '/v1/accounts/{acc}/events/{id}/routing',
       '/v1/accounts/{acc}/portal-sessions',
+      '/v1/portal-session',
     ]) {
       assert.ok(paths.includes(path), `${path} in ${paths.join(', ')}`);
     }

@@ -34,10 +34,6 @@ export function accountRoutes(app: FastifyInstance, { accounts }: RouteDeps): vo
         role: principal.role,
         account_id: principal.accountId,
         name: principal.name,
-        ...(principal.portal && {
-          capabilities: principal.portal.capabilities,
-          expires_at: new Date(principal.portal.expiresAt).toISOString(),
-        }),
       };
     },
   );

@@ -1,7 +1,13 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseDuration } from '../../core/durations.ts';
-import { AccountParams, CreatePortalSessionBody, PortalSessionResponse } from '../schemas.ts';
+import { HooklaneError, notFound } from '../../core/errors.ts';
+import {
+  AccountParams,
+  CreatePortalSessionBody,
+  CurrentPortalSessionResponse,
+  PortalSessionResponse,
+} from '../schemas.ts';
 import { ERROR_RESPONSES, type RouteDeps } from './deps.ts';
 
 /** The server's URL as the browser that will open the link reaches it. */
@@ -43,6 +49,30 @@ export function portalSessionRoutes(app: FastifyInstance, { portalSessions, conf
         name: session.name,
         expires_at: new Date(session.expiresAt).toISOString(),
       });
+    },
+  );
+
+  app.get(
+    '/v1/portal-session',
+    {
+      config: { access: 'key' },
+      schema: {
+        tags,
+        summary: 'The calling portal session: its account, capabilities and expiry (a portal token only)',
+        response: { 200: CurrentPortalSessionResponse, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const principal = request.principal;
+      if (!principal) throw new HooklaneError('unauthorized');
+      if (!principal.portal || principal.accountId === null) throw notFound('Portal session');
+      return {
+        id: principal.keyId,
+        account_id: principal.accountId,
+        capabilities: principal.portal.capabilities,
+        name: principal.name,
+        expires_at: new Date(principal.portal.expiresAt).toISOString(),
+      };
     },
   );
 
