@@ -7,23 +7,23 @@ import {
 import { HooklaneError, notFound } from '../core/errors.ts';
 import { eventRouting, type WebhookRouting } from '../core/event-routing.ts';
 import type { StoredEvent, Webhook } from '../core/model.ts';
-import type { Store } from '../store/store.ts';
+import type { Page, Store } from '../store/store.ts';
 import type { ServiceContext } from './context.ts';
 
-/** Deliveries of one event that routing looks at: more would be retries of a test, not fan-out. */
-const ROUTING_DELIVERY_LIMIT = 250;
-
-/** Every webhook of an account, newest first, a page at a time. */
-async function allWebhooks(store: Store, accountId: string): Promise<Webhook[]> {
-  const all: Webhook[] = [];
+/** Every item of a paged list (ids sort by creation time), newest first, 250 at a time. */
+async function allPages<T extends { id: string }>(list: (page: Page) => Promise<T[]>): Promise<T[]> {
+  const all: T[] = [];
   for (let before: string | null = null; ; ) {
-    const page = await store.listWebhooks(accountId, { before, limit: 250 });
+    const page = await list({ before, limit: 250 });
     all.push(...page);
     const last = page.at(-1);
     if (page.length < 250 || !last) return all;
     before = last.id;
   }
 }
+
+const allWebhooks = (store: Store, accountId: string): Promise<Webhook[]> =>
+  allPages((page) => store.listWebhooks(accountId, page));
 
 /** What the console's overview and an event's detail show: account stats, an event's routing. */
 export function createInsightService({ store, now }: ServiceContext) {
@@ -68,7 +68,7 @@ export function createInsightService({ store, now }: ServiceContext) {
       if (!event) throw notFound('Event');
       const [webhooks, deliveries] = await Promise.all([
         allWebhooks(store, accountId),
-        store.listDeliveries(accountId, { eventId }, { before: null, limit: ROUTING_DELIVERY_LIMIT }),
+        allPages((page) => store.listDeliveries(accountId, { eventId }, page)),
       ]);
       return { event, routes: eventRouting(event, webhooks, deliveries) };
     },
