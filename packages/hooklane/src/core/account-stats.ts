@@ -15,6 +15,7 @@ export interface StatsInput {
   readonly until: number;
   readonly bucketMs: number;
   readonly webhooks: readonly Webhook[];
+  /** Deliveries by webhook, bucket (its index from `since`) and outcome. */
   readonly counts: readonly { webhookId: string; bucket: number; outcome: Outcome; count: number }[];
   readonly lastDeliveryAt: ReadonlyMap<string, number>;
   readonly oldestPending: Delivery | null;

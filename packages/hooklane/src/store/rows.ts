@@ -1,3 +1,4 @@
+import type { Outcome } from '../core/account-stats.ts';
 import type {
   Account,
   ApiKey,
@@ -11,7 +12,7 @@ import type {
   StoredSecret,
   Webhook,
 } from '../core/model.ts';
-import type { AccountActivity, DeliveryCount, DeliveryOutcome, NewEvent } from './store.ts';
+import type { AccountActivity, DeliveryCount, NewEvent } from './store.ts';
 
 /** Row → model mapping, shared by both adapters (JSON travels as text, times as integers). */
 type Row = Record<string, unknown>;
@@ -231,7 +232,7 @@ export function toAccountActivity(counts: Row[], last: Row[], oldest: Row | unde
       (row): DeliveryCount => ({
         webhookId: str(row.webhook_id),
         bucket: num(row.bucket),
-        outcome: str(row.outcome) as DeliveryOutcome,
+        outcome: str(row.outcome) as Outcome,
         count: num(row.n),
       }),
     ),

@@ -1,3 +1,4 @@
+import type { Outcome } from '../core/account-stats.ts';
 import type { AttemptVerdict, JudgedAttempt } from '../core/attempt-outcome.ts';
 import type {
   Account,
@@ -202,14 +203,12 @@ export interface StatsWindow {
   readonly bucketMs: number;
 }
 
-/** How a delivery stands in stats: its status, and `retrying` for a pending one already attempted. */
-export type DeliveryOutcome = DeliveryStatus | 'retrying';
-
 export interface DeliveryCount {
   readonly webhookId: string;
   /** The bucket's index in the window: its start is `since + bucket * bucketMs`. */
   readonly bucket: number;
-  readonly outcome: DeliveryOutcome;
+  /** Its status, or `retrying` for a pending delivery already attempted. */
+  readonly outcome: Outcome;
   readonly count: number;
 }
 

@@ -49,10 +49,18 @@ test('a revocation in one process drops the session another process kept', { ski
   await sql.query(`UPDATE portal_sessions SET name = 'renamed quietly'`);
   await sql.query('ALTER TABLE portal_sessions ENABLE TRIGGER portal_sessions_changed');
   assert.equal((await a.findPortalSessionByHash('h'.repeat(64)))?.name, null, 'served from memory');
+  // Clearing expired sessions when none expired (each new session does) announces nothing.
+  const heard: string[] = [];
+  sql.on('notification', (message) => heard.push(message.channel));
+  await sql.query('LISTEN hooklane_config');
+  assert.equal(await b.deletePortalSessions('acc_1', 0), 0);
+  await sleep(200);
+  assert.deepEqual(heard, [], 'no announcement for no change');
   assert.equal(await b.deletePortalSessions('acc_1'), 1);
   const until = Date.now() + 2000;
   while ((await a.findPortalSessionByHash('h'.repeat(64))) !== null) {
     if (Date.now() > until) assert.fail('the revoked session is still served after 2 s');
     await sleep(10);
   }
+  assert.deepEqual(heard, ['hooklane_config']);
 });

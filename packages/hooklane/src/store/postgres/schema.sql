@@ -542,7 +542,7 @@ CREATE TRIGGER api_keys_changed AFTER DELETE OR UPDATE ON public.api_keys FOR EA
 -- Name: portal_sessions portal_sessions_changed; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER portal_sessions_changed AFTER DELETE OR UPDATE ON public.portal_sessions FOR EACH STATEMENT EXECUTE FUNCTION public.hooklane_config_changed();
+CREATE TRIGGER portal_sessions_changed AFTER DELETE OR UPDATE ON public.portal_sessions FOR EACH ROW EXECUTE FUNCTION public.hooklane_config_changed();
 
 --
 -- Name: webhooks webhooks_added_or_removed; Type: TRIGGER; Schema: public; Owner: -

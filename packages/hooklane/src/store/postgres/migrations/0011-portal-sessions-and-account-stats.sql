@@ -13,9 +13,11 @@ CREATE TABLE portal_sessions (
 CREATE INDEX portal_sessions_account ON portal_sessions (account_id, expires_at);
 
 -- Every process keeps the sessions it looked up while it hears config changes (like API keys):
--- a revocation, from any process or from SQL, is announced to all of them at once.
+-- a revocation, from any process or from SQL, is announced to all of them at once. Per row, so
+-- that clearing an account's expired sessions when there are none announces nothing (the
+-- notifications of one transaction are sent once).
 CREATE TRIGGER portal_sessions_changed AFTER UPDATE OR DELETE ON portal_sessions
-  FOR EACH STATEMENT EXECUTE FUNCTION hooklane_config_changed();
+  FOR EACH ROW EXECUTE FUNCTION hooklane_config_changed();
 
 -- Account stats count an account's deliveries of a time window by webhook and outcome: every
 -- column they read is in this index, so the count can be an index-only scan.
