@@ -249,6 +249,21 @@ describe('account stats, event routing, recover dry run and portal sessions', ()
       assertError(await api('GET', '/v1/portal-session'), 404, 'not_found');
     });
 
+    test('the link starts with HOOKLANE_PUBLIC_URL when it is set', async () => {
+      const behindProxy = await startTestServer({ HOOKLANE_PUBLIC_URL: 'https://hooks.example.com/' });
+      try {
+        const account = await behindProxy.account();
+        const created = await behindProxy.api('POST', `/v1/accounts/${account.id}/portal-sessions`, {
+          key: account.adminKey,
+          body: { capabilities: ['read'] },
+        });
+        assert.equal(created.status, 201);
+        assert.equal(created.body.url, `https://hooks.example.com/portal#token=${created.body.token}`);
+      } finally {
+        await behindProxy.close();
+      }
+    });
+
     test('bad requests are refused: ttl beyond 7 d, unknown capabilities or fields, non-admins', async () => {
       const path = `/v1/accounts/${acc}/portal-sessions`;
       assertError(
