@@ -53,6 +53,10 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Embedded store: least time between the starts of two ingest commits (group commit). */
   readonly sqliteCommitGapMs: number;
+  /** The server's URL as browsers reach it (portal links), without a trailing slash; null: from the request. */
+  readonly publicUrl: string | null;
+  /** The `frame-ancestors` sources of the portal page: who may embed it in a frame. */
+  readonly portalFrameAncestors: string;
 }
 
 export class ConfigError extends Error {
@@ -343,6 +347,40 @@ const SETTING_OF: { readonly [K in keyof Config]: Setting<K> } = {
     default: 'false',
     doc: '`true` lets webhooks target loopback and private addresses (local development, tests).',
     parse: bool,
+  },
+  publicUrl: {
+    name: 'HOOKLANE_PUBLIC_URL',
+    key: 'publicUrl',
+    group: 'server',
+    default: null,
+    unset: '(the URL the request was sent to)',
+    doc: "The server's base URL as browsers reach it (`https://hooks.example.com`), used in the links of portal sessions ([portal](portal.md)). Set it behind a proxy that changes the host or the scheme.",
+    parse: (text, { name }) => {
+      if (text === null) return null;
+      let url: URL;
+      try {
+        url = new URL(text);
+      } catch {
+        return new Invalid(`${name} must be an absolute http(s) URL (got "${text}")`);
+      }
+      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+        return new Invalid(`${name} must be an http(s) URL without a query or fragment (got "${text}")`);
+      }
+      return url.href.replace(/\/+$/, '');
+    },
+  },
+  portalFrameAncestors: {
+    name: 'HOOKLANE_PORTAL_FRAME_ANCESTORS',
+    key: 'portalFrameAncestors',
+    group: 'security',
+    default: '*',
+    doc: "Who may embed the portal page (`/portal`) in a frame: the sources of its `Content-Security-Policy: frame-ancestors`, space-separated (`https://app.example.com https://*.example.com`), or `'none'`. The console (`/ui`) is never framed.",
+    parse: (text, { name }) => {
+      const value = (text ?? '*').trim().replace(/\s+/g, ' ');
+      return /^[ -~]+$/.test(value) && !/[;,]/.test(value)
+        ? value
+        : new Invalid(`${name} must be space-separated sources without ";" or "," (got "${text}")`);
+    },
   },
   metricsToken: {
     name: 'HOOKLANE_METRICS_TOKEN',

@@ -60,4 +60,5 @@ export const ID_PREFIX = {
   webhook: 'wh',
   delivery: 'dlv',
   attempt: 'att',
+  portalSession: 'ps',
 } as const;

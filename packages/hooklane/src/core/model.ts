@@ -1,5 +1,6 @@
 /** The domain's shapes, shared by the store, services, delivery engine and API. Times are unix ms. */
 
+import type { Capability } from './capabilities.ts';
 import type { PublishablePolicy } from './publishable.ts';
 
 export const ROLES = ['admin', 'viewer', 'ingest', 'publishable'] as const;
@@ -121,4 +122,17 @@ export interface Attempt {
   readonly responseBody: string | null;
   readonly error: string | null;
   readonly nextAttemptAt: number | null;
+}
+
+/**
+ * A portal session: a bearer token of one account limited to some capabilities
+ * (core/capabilities.ts) until it expires. Only the token's hash is stored.
+ */
+export interface PortalSession {
+  readonly id: string;
+  readonly accountId: string;
+  readonly name: string | null;
+  readonly capabilities: readonly Capability[];
+  readonly createdAt: number;
+  readonly expiresAt: number;
 }

@@ -17,12 +17,15 @@ import { installBodyBudget } from './body-budget.ts';
 import { serveConsole } from './console-static.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
 import { installJsonBody, textProblem } from './json-body.ts';
+import { servePortal } from './portal-static.ts';
 import { installPublishable, triggerRoutes } from './publishable.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { eventRoutes } from './routes/events.ts';
+import { insightRoutes } from './routes/insights.ts';
 import { type OperationDeps, operationRoutes } from './routes/operations.ts';
+import { portalSessionRoutes } from './routes/portal-sessions.ts';
 import { sdkRoutes } from './routes/sdk.ts';
 import { testbenchRoutes } from './routes/testbench.ts';
 import { recoverRoute, webhookRoutes } from './routes/webhooks.ts';
@@ -179,6 +182,9 @@ export async function buildApp(
   testbenchRoutes(app);
   deliveryRoutes(app, deps);
   serveConsole(app);
+  insightRoutes(app, deps);
+  portalSessionRoutes(app, deps);
+  servePortal(app, deps.config.portalFrameAncestors);
   return app;
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sessionMayCall } from '../core/capabilities.ts';
 import { HooklaneError, notFound } from '../core/errors.ts';
 import type { Role } from '../core/model.ts';
 import type { Authenticate, Principal } from '../services/auth.ts';
@@ -76,6 +77,17 @@ export function installAuth(app: FastifyInstance, authenticate: Authenticate, st
         'A publishable key can only send events and run triggers; it reads nothing.',
       );
     }
+    if (principal.portal) {
+      // A portal session passes on its capabilities alone (core/capabilities.ts), not its role.
+      const method = request.method === 'HEAD' ? 'GET' : request.method;
+      if (!sessionMayCall(principal.portal.capabilities, method, request.routeOptions.url ?? '')) {
+        throw new HooklaneError(
+          'forbidden',
+          `This portal session cannot do this; its capabilities are: ${principal.portal.capabilities.join(', ') || 'none'}.`,
+        );
+      }
+      return;
+    }
     if (!ADMITS[access].includes(principal.role)) {
       throw new HooklaneError(
         'forbidden',
@@ -83,6 +95,12 @@ export function installAuth(app: FastifyInstance, authenticate: Authenticate, st
       );
     }
   });
+}
+
+/** Whether the caller may see webhook secrets: any key admitted to the route, or a session with `read_secrets`. */
+export function seesSecrets(request: FastifyRequest): boolean {
+  const portal = request.principal?.portal;
+  return portal === undefined || portal.capabilities.includes('read_secrets');
 }
 
 /** The role of the key that called a route with access above `public` (auth has run). */

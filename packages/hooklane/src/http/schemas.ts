@@ -1,4 +1,5 @@
 import { type TSchema, Type } from '@sinclair/typebox';
+import { CAPABILITIES } from '../core/capabilities.ts';
 import { DELIVERY_STATUSES, PAYLOAD_FORMATS, ROLES } from '../core/model.ts';
 
 /** TypeBox schemas of the API: request validation and the OpenAPI document both come from these. */
@@ -216,7 +217,13 @@ export const TestWebhookBody = Type.Object(
   { additionalProperties: false },
 );
 export const RecoverBody = Type.Object(
-  { since: Time, until: Type.Optional(Time) },
+  {
+    since: Time,
+    until: Type.Optional(Time),
+    dry_run: Type.Optional(
+      Type.Boolean({ description: 'true: answer how many would be re-queued (200), and change nothing' }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -269,3 +276,137 @@ export const DeliveryResponse = Type.Object({
 
 export const listOf = <T extends TSchema>(item: T) =>
   Type.Object({ data: Type.Array(item), next_cursor: Nullable(Type.String()) });
+
+const Rate = Nullable(
+  Type.Number({
+    minimum: 0,
+    maximum: 1,
+    description: 'Succeeded among settled (succeeded or failed); null: none settled',
+  }),
+);
+const OutcomeCounts = {
+  succeeded: Type.Integer(),
+  failed: Type.Integer(),
+  retrying: Type.Integer({ description: 'Pending, after at least one failed attempt' }),
+  pending: Type.Integer({ description: 'Pending, not attempted yet' }),
+  cancelled: Type.Integer(),
+};
+
+export const StatsQuery = Type.Object(
+  {
+    since: Type.Optional(Time),
+    until: Type.Optional(Time),
+    bucket: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')], { default: 'hour' })),
+  },
+  { additionalProperties: false },
+);
+
+export const StatsResponse = Type.Object({
+  since: Time,
+  until: Time,
+  bucket: Type.String(),
+  totals: Type.Object({ ...OutcomeCounts, total: Type.Integer() }),
+  success_rate: Rate,
+  buckets: Type.Array(Type.Object({ start: Time, ...OutcomeCounts }), {
+    description: 'Every bucket of the window, oldest first, by the creation time of deliveries',
+  }),
+  webhooks: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      enabled: Type.Boolean(),
+      disabled_reason: Nullable(Type.String()),
+      failing_since: Nullable(Time),
+      last_delivery_at: Nullable(Time),
+      totals: Type.Object({ ...OutcomeCounts, total: Type.Integer() }),
+      success_rate: Rate,
+      buckets: Type.Array(Type.Object({ start: Time, count: Type.Integer(), success_rate: Rate })),
+    }),
+  ),
+  failing: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      failing_since: Time,
+      enabled: Type.Boolean(),
+      disabled_reason: Nullable(Type.String()),
+    }),
+    { description: 'Webhooks whose latest attempts fail (a failure streak is running)' },
+  ),
+  oldest_pending: Nullable(
+    Type.Object({
+      id: Type.String(),
+      webhook_id: Type.String(),
+      created_at: Time,
+      attempt_count: Type.Integer(),
+      next_attempt_at: Nullable(Time),
+    }),
+  ),
+});
+
+export const EventParams = Type.Object({ acc: Id, id: Type.String({ minLength: 1, maxLength: 200 }) });
+
+export const RoutingResponse = Type.Object({
+  event_id: Type.String(),
+  event_name: Type.String(),
+  ingested_at: Time,
+  webhooks: Type.Array(
+    Type.Object({
+      webhook_id: Type.String(),
+      name: Type.String(),
+      delivered: Type.Boolean(),
+      delivery: Nullable(Type.Object({ id: Type.String(), status: Type.String() })),
+      reason: Nullable(
+        Type.Union(
+          ['disabled', 'type_not_subscribed', 'content_filter', 'created_after_event', 'no_delivery'].map(
+            (reason) => Type.Literal(reason),
+          ),
+          {
+            description:
+              'Why there is no delivery: disabled, type_not_subscribed, content_filter (fan-out left it out), created_after_event, or no_delivery (the webhook would take the event today: its settings changed since, or the delivery was pruned)',
+          },
+        ),
+      ),
+      changed_since_event: Type.Boolean({
+        description: 'The webhook was edited after the event arrived: the reason reads its settings of today',
+      }),
+    }),
+  ),
+});
+
+export const CreatePortalSessionBody = Type.Object(
+  {
+    capabilities: Type.Array(Type.Union(CAPABILITIES.map((capability) => Type.Literal(capability))), {
+      minItems: 1,
+      maxItems: CAPABILITIES.length,
+      uniqueItems: true,
+    }),
+    ttl: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{1,9}(ms|s|m|h|d)$',
+        description: 'How long the session lasts: `30m`, `1h` (default), `7d` (most)',
+      }),
+    ),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const CurrentPortalSessionResponse = Type.Object({
+  id: Type.String(),
+  account_id: Type.String(),
+  capabilities: Type.Array(Type.String()),
+  name: Nullable(Type.String()),
+  expires_at: Time,
+});
+
+export const PortalSessionResponse = Type.Object({
+  id: Type.String(),
+  url: Type.String({
+    description: 'The portal page with the token in its fragment (never sent to a server)',
+  }),
+  token: Type.String({ description: 'The bearer token: shown this once' }),
+  capabilities: Type.Array(Type.String()),
+  name: Nullable(Type.String()),
+  expires_at: Time,
+});

@@ -5,6 +5,8 @@ import { createBrowserService } from '../services/browser.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { createDeliveryService } from '../services/deliveries.ts';
 import { createIngestService } from '../services/ingest.ts';
+import { createInsightService } from '../services/insights.ts';
+import { createPortalSessionService } from '../services/portal-sessions.ts';
 import { createWebhookService } from '../services/webhooks.ts';
 import { buildApp, buildOperationsApp } from './app.ts';
 
@@ -22,12 +24,14 @@ export async function serveApi(ctx: ServiceContext): Promise<{ app: FastifyInsta
     metrics,
     bus,
     logger,
-    authenticate: createAuthenticator(store, config.rootKey),
+    authenticate: createAuthenticator(store, config.rootKey, ctx.now),
     accounts: createAccountService(ctx),
     webhooks: createWebhookService(ctx),
     ingest,
     deliveries: createDeliveryService(ctx),
     browser: createBrowserService(ctx, ingest),
+    insights: createInsightService(ctx),
+    portalSessions: createPortalSessionService(ctx),
   });
   return listen(app, config.host, config.port);
 }

@@ -1,10 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
+import { type Capability, viewRoleOf } from '../core/capabilities.ts';
 import { HooklaneError } from '../core/errors.ts';
 import { ID_PREFIX, newId } from '../core/ids.ts';
 import type { ApiKey, Role } from '../core/model.ts';
 import type { PublishablePolicy } from '../core/publishable.ts';
 import { generateApiKey, hashApiKey } from '../core/secrets.ts';
 import type { Store } from '../store/store.ts';
+import { PORTAL_TOKEN_PREFIX } from './portal-sessions.ts';
 
 /** Who is calling: the root key, or a key of one account with one role. */
 export interface Principal {
@@ -15,19 +17,40 @@ export interface Principal {
   readonly name: string | null;
   /** A publishable key's origins, events and rate limit. */
   readonly policy?: PublishablePolicy | null;
+  /**
+   * Set for a portal session's token: what it may do (http/auth.ts checks each route against
+   * core/capabilities.ts) and until when. Its `role` is the view it gets (`viewRoleOf`).
+   */
+  readonly portal?: { readonly capabilities: readonly Capability[]; readonly expiresAt: number };
 }
 
 /**
  * Turns a bearer key into a principal. The configured root key (HOOKLANE_ROOT_KEY) is
- * compared by hash in constant time; every other key is looked up by its hash.
+ * compared by hash in constant time; every other key is looked up by its hash, and a portal
+ * token (`hls_`) among the portal sessions, until it expires.
  */
-export function createAuthenticator(store: Store, configuredRootKey: string | null) {
+export function createAuthenticator(
+  store: Store,
+  configuredRootKey: string | null,
+  now: () => number = Date.now,
+) {
   const rootHash = configuredRootKey === null ? null : Buffer.from(hashApiKey(configuredRootKey), 'hex');
   return async function authenticate(key: string): Promise<Principal | null> {
     if (key.length < 10 || key.length > 200) return null;
     const hash = hashApiKey(key);
     if (rootHash !== null && timingSafeEqual(rootHash, Buffer.from(hash, 'hex'))) {
       return { role: 'root', accountId: null, keyId: 'root', name: null };
+    }
+    if (key.startsWith(PORTAL_TOKEN_PREFIX)) {
+      const session = await store.findPortalSessionByHash(hash);
+      if (!session || session.expiresAt <= now()) return null;
+      return {
+        role: viewRoleOf(session.capabilities),
+        accountId: session.accountId,
+        keyId: session.id,
+        name: session.name,
+        portal: { capabilities: session.capabilities, expiresAt: session.expiresAt },
+      };
     }
     const found = await store.findApiKeyByHash(hash);
     if (!found) return null;

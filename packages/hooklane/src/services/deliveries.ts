@@ -64,6 +64,18 @@ export function createDeliveryService({ store, bus, now }: ServiceContext) {
       if (count > 0) bus.workAvailable();
       return count;
     },
+
+    /** `recover`'s dry run: how many it would re-queue now, refused as it would be; changes nothing. */
+    async countRecoverable(
+      accountId: string,
+      webhookId: string,
+      since: number,
+      until: number | undefined,
+    ): Promise<number> {
+      if (!(await store.getWebhook(accountId, webhookId))) throw notFound('Webhook');
+      await enabledWebhook(accountId, webhookId);
+      return store.countRecoverable(accountId, webhookId, since, until ?? now() + 1);
+    },
   };
 }
 

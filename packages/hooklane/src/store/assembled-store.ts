@@ -24,7 +24,9 @@ export interface StoreParts {
   readonly deliveries: Part<
     'listDeliveries' | 'getDelivery' | 'listAttempts' | 'getDeliveryWithAttempts' | 'eventsOfDelivery'
   > &
-    Part<'retryDelivery' | 'recoverDeliveries' | 'queueStats' | 'getEvents'>;
+    Part<'retryDelivery' | 'recoverDeliveries' | 'queueStats' | 'getEvents'> &
+    Part<'countRecoverable' | 'accountActivity'>;
+  readonly portalSessions: Part<'insertPortalSession' | 'findPortalSessionByHash' | 'deletePortalSessions'>;
   readonly retention: Part<'pruneBefore'>;
 }
 
@@ -85,6 +87,15 @@ export abstract class AssembledStore implements Store {
   recoverDeliveries: Store['recoverDeliveries'] = (...a) => this.#parts.deliveries.recoverDeliveries(...a);
   queueStats: Store['queueStats'] = () => this.#parts.deliveries.queueStats();
   getEvents: Store['getEvents'] = (...a) => this.#parts.deliveries.getEvents(...a);
+  countRecoverable: Store['countRecoverable'] = (...a) => this.#parts.deliveries.countRecoverable(...a);
+  accountActivity: Store['accountActivity'] = (...a) => this.#parts.deliveries.accountActivity(...a);
+
+  insertPortalSession: Store['insertPortalSession'] = (...a) =>
+    this.#parts.portalSessions.insertPortalSession(...a);
+  findPortalSessionByHash: Store['findPortalSessionByHash'] = (...a) =>
+    this.#parts.portalSessions.findPortalSessionByHash(...a);
+  deletePortalSessions: Store['deletePortalSessions'] = (...a) =>
+    this.#parts.portalSessions.deletePortalSessions(...a);
 
   pruneBefore: Store['pruneBefore'] = (...a) => this.#parts.retention.pruneBefore(...a);
 }

@@ -1,3 +1,4 @@
+import type { Outcome } from '../core/account-stats.ts';
 import type {
   Account,
   ApiKey,
@@ -5,12 +6,13 @@ import type {
   Delivery,
   DeliveryStatus,
   PayloadFormat,
+  PortalSession,
   Role,
   StoredEvent,
   StoredSecret,
   Webhook,
 } from '../core/model.ts';
-import type { NewEvent } from './store.ts';
+import type { AccountActivity, DeliveryCount, NewEvent } from './store.ts';
 
 /** Row → model mapping, shared by both adapters (JSON travels as text, times as integers). */
 type Row = Record<string, unknown>;
@@ -208,5 +210,47 @@ export function toQueueStats(row: Row | undefined): { pending: number; oldestPen
   return {
     pending: Number(row?.pending ?? 0),
     oldestPendingAt: row?.oldest == null ? null : Number(row.oldest),
+  };
+}
+
+export function toPortalSession(row: Row): PortalSession {
+  return {
+    id: str(row.id),
+    accountId: str(row.account_id),
+    name: strOrNull(row.name),
+    capabilities: json<PortalSession['capabilities']>(row.capabilities, []),
+    createdAt: num(row.created_at),
+    expiresAt: num(row.expires_at),
+  };
+}
+
+/** `SQL.insertPortalSession`'s parameters. */
+export function portalSessionValues(session: PortalSession, hash: string): (string | number | null)[] {
+  return [
+    session.id,
+    session.accountId,
+    session.name,
+    JSON.stringify(session.capabilities),
+    hash,
+    session.createdAt,
+    session.expiresAt,
+  ];
+}
+
+/** An account's activity from the rows of `SQL.deliveryCounts`, `SQL.lastDeliveries` and `SQL.oldestPendingOf`. */
+export function toAccountActivity(counts: Row[], last: Row[], oldest: Row | undefined): AccountActivity {
+  return {
+    counts: counts.map(
+      (row): DeliveryCount => ({
+        webhookId: str(row.webhook_id),
+        bucket: num(row.bucket),
+        outcome: str(row.outcome) as Outcome,
+        count: num(row.n),
+      }),
+    ),
+    lastDeliveryAt: new Map(
+      last.filter((row) => row.last_at != null).map((row) => [str(row.webhook_id), num(row.last_at)]),
+    ),
+    oldestPending: oldest ? toDelivery(oldest) : null,
   };
 }

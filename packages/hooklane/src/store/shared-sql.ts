@@ -80,6 +80,26 @@ export const SQL = {
   recoverDeliveries: `UPDATE deliveries SET status = 'pending', attempts_left = 1, next_attempt_at = $1, updated_at = $1
     WHERE account_id = $2 AND webhook_id = $3 AND status = 'failed' AND created_at >= $4 AND created_at < $5`,
   queueStats: `SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM deliveries WHERE status = 'pending'`,
+  /** `recoverDeliveries`'s rows, counted: its dry run. */
+  countRecoverable: `SELECT COUNT(*) AS n FROM deliveries
+    WHERE account_id = $1 AND webhook_id = $2 AND status = 'failed' AND created_at >= $3 AND created_at < $4`,
+  /** An account's deliveries created in [$2, $3) by webhook, bucket of $4 ms from $2, and outcome. */
+  deliveryCounts: `SELECT webhook_id, CAST((created_at - $2) / $4 AS BIGINT) AS bucket,
+    CASE WHEN status = 'pending' AND attempt_count > 0 THEN 'retrying' ELSE status END AS outcome, COUNT(*) AS n
+    FROM deliveries WHERE account_id = $1 AND created_at >= $2 AND created_at < $3
+    GROUP BY webhook_id, bucket, outcome`,
+  /** Each webhook's latest delivery, one index probe per webhook (deliveries_webhook). */
+  lastDeliveries: `SELECT w.id AS webhook_id,
+    (SELECT MAX(d.created_at) FROM deliveries d WHERE d.webhook_id = w.id) AS last_at
+    FROM webhooks w WHERE w.account_id = $1`,
+  oldestPendingOf: `SELECT * FROM deliveries WHERE account_id = $1 AND status = 'pending'
+    ORDER BY created_at, id LIMIT 1`,
+
+  insertPortalSession: `INSERT INTO portal_sessions (id, account_id, name, capabilities, hash, created_at, expires_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+  portalSessionByHash: 'SELECT * FROM portal_sessions WHERE hash = $1',
+  deletePortalSessions: 'DELETE FROM portal_sessions WHERE account_id = $1',
+  deleteExpiredPortalSessions: 'DELETE FROM portal_sessions WHERE account_id = $1 AND expires_at <= $2',
 } as const;
 
 /** The WHERE, ORDER and LIMIT of an operator's delivery list, with its parameters. */

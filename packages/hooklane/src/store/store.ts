@@ -1,3 +1,4 @@
+import type { Outcome } from '../core/account-stats.ts';
 import type { AttemptVerdict, JudgedAttempt } from '../core/attempt-outcome.ts';
 import type {
   Account,
@@ -5,6 +6,7 @@ import type {
   Attempt,
   Delivery,
   DeliveryStatus,
+  PortalSession,
   StoredEvent,
   StoredSecret,
   Webhook,
@@ -137,6 +139,23 @@ export interface Store {
     now: number,
   ): Promise<number>;
 
+  /** How many failed deliveries `recoverDeliveries` would re-queue now (its dry run). */
+  countRecoverable(accountId: string, webhookId: string, since: number, until: number): Promise<number>;
+  /**
+   * An account's deliveries created in a window, counted by webhook, bucket and outcome; when
+   * each webhook last got a delivery; the account's oldest pending delivery.
+   */
+  accountActivity(accountId: string, window: StatsWindow): Promise<AccountActivity>;
+
+  insertPortalSession(session: PortalSession, hash: string): Promise<void>;
+  /** The session with this token hash, expired or not (the caller compares `expiresAt`). */
+  findPortalSessionByHash(hash: string): Promise<PortalSession | null>;
+  /**
+   * Deletes an account's portal sessions: all of them (revocation, at once in every process),
+   * or, with `expiredAt`, those expired by then.
+   */
+  deletePortalSessions(accountId: string, expiredAt?: number): Promise<number>;
+
   queueStats(): Promise<{ pending: number; oldestPendingAt: number | null }>;
   /** The stored events among `ids`, in the order of `ids`. */
   getEvents(accountId: string, ids: readonly string[]): Promise<StoredEvent[]>;
@@ -181,6 +200,29 @@ export interface Page {
   /** Exclusive: return objects whose id sorts before this one (ids sort by creation time). */
   readonly before: string | null;
   readonly limit: number;
+}
+
+/** A stats window [since, until) cut into buckets of `bucketMs`, counted from `since`. */
+export interface StatsWindow {
+  readonly since: number;
+  readonly until: number;
+  readonly bucketMs: number;
+}
+
+export interface DeliveryCount {
+  readonly webhookId: string;
+  /** The bucket's index in the window: its start is `since + bucket * bucketMs`. */
+  readonly bucket: number;
+  /** Its status, or `retrying` for a pending delivery already attempted. */
+  readonly outcome: Outcome;
+  readonly count: number;
+}
+
+export interface AccountActivity {
+  readonly counts: readonly DeliveryCount[];
+  /** When each of the account's webhooks last got a delivery (webhooks that never did are left out). */
+  readonly lastDeliveryAt: ReadonlyMap<string, number>;
+  readonly oldestPending: Delivery | null;
 }
 
 export interface DeliveryFilter {

@@ -5,6 +5,8 @@ import type { BrowserService } from '../../services/browser.ts';
 import type { DeliveryService } from '../../services/deliveries.ts';
 import type { EventBus } from '../../services/event-bus.ts';
 import type { IngestService } from '../../services/ingest.ts';
+import type { InsightService } from '../../services/insights.ts';
+import type { PortalSessionService } from '../../services/portal-sessions.ts';
 import type { WebhookService } from '../../services/webhooks.ts';
 import type { Store } from '../../store/store.ts';
 
@@ -19,6 +21,8 @@ export interface RouteDeps {
   readonly ingest: IngestService;
   readonly deliveries: DeliveryService;
   readonly browser: BrowserService;
+  readonly insights: InsightService;
+  readonly portalSessions: PortalSessionService;
 }
 
 export const ERROR_RESPONSES = {

@@ -2,7 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { decodeCursor, toPage } from '../../services/pagination.ts';
 import type { WebhookPatch } from '../../services/webhooks.ts';
-import { roleOf } from '../auth.ts';
+import { roleOf, seesSecrets } from '../auth.ts';
 import { presentDelivery, presentWebhook } from '../presenters.ts';
 import {
   AccountObjectParams,
@@ -58,7 +58,9 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
         events: body.events,
         secret: body.secret,
       });
-      return reply.code(201).send({ ...presentWebhook(webhook, roleOf(request)), secret });
+      // A portal session without read_secrets creates signed webhooks but is not shown the secret.
+      const shown = seesSecrets(request) ? { secret } : {};
+      return reply.code(201).send({ ...presentWebhook(webhook, roleOf(request)), ...shown });
     },
   );
 
@@ -220,21 +222,31 @@ export function recoverRoute(app: FastifyInstance, { deliveries }: RouteDeps): v
       config: { access: 'admin' },
       schema: {
         tags: ['webhooks', 'deliveries'],
-        summary: "Re-queue the webhook's failed deliveries created since a time",
+        summary: "Re-queue the webhook's failed deliveries created since a time (or count them: dry_run)",
         params: AccountObjectParams,
         body: RecoverBody,
-        response: { 202: Type.Object({ recovered: Type.Integer() }), ...ERROR_RESPONSES },
+        response: {
+          200: Type.Object(
+            { recovered: Type.Integer(), dry_run: Type.Literal(true) },
+            {
+              description: 'dry_run: how many would be re-queued; nothing changed',
+            },
+          ),
+          202: Type.Object({ recovered: Type.Integer() }),
+          ...ERROR_RESPONSES,
+        },
       },
     },
     async (request, reply) => {
       const { acc, id } = request.params as Params;
-      const { since, until } = request.body as Static<typeof RecoverBody>;
-      const recovered = await deliveries.recover(
-        acc,
-        id,
-        Date.parse(since),
-        until === undefined ? undefined : Date.parse(until),
-      );
+      const { since, until, dry_run } = request.body as Static<typeof RecoverBody>;
+      const window = [Date.parse(since), until === undefined ? undefined : Date.parse(until)] as const;
+      if (dry_run === true) {
+        return reply
+          .code(200)
+          .send({ recovered: await deliveries.countRecoverable(acc, id, ...window), dry_run });
+      }
+      const recovered = await deliveries.recover(acc, id, ...window);
       return reply.code(202).send({ recovered });
     },
   );

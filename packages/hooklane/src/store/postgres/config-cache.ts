@@ -1,4 +1,4 @@
-import type { ApiKey, Webhook } from '../../core/model.ts';
+import type { ApiKey, PortalSession, Webhook } from '../../core/model.ts';
 
 /** How long a kept API key or webhook list is used at most (PostgresStoreOptions.configKeepMs). */
 export const DEFAULT_CONFIG_KEEP_MS = 1000;
@@ -14,6 +14,7 @@ const CONFIG_CACHE_LIMIT = 10_000;
  */
 export class ConfigCache {
   readonly #keysByHash = new Map<string, ApiKey>();
+  readonly #portalSessionsByHash = new Map<string, PortalSession>();
   readonly #enabledWebhooks = new Map<string, Webhook[]>();
   readonly #keepMs: number;
   #generation = 0;
@@ -29,6 +30,7 @@ export class ConfigCache {
   changed(): void {
     this.#generation++;
     this.#keysByHash.clear();
+    this.#portalSessionsByHash.clear();
     this.#enabledWebhooks.clear();
   }
 
@@ -54,6 +56,22 @@ export class ConfigCache {
     // A key created elsewhere works at once: a missing one is asked for again.
     if (key && this.#keepable(generation, this.#keysByHash)) this.#keysByHash.set(hash, key);
     return key;
+  }
+
+  /** The portal session with this hash, kept as API keys are (only sessions that exist). */
+  async portalSession(
+    hash: string,
+    lookup: () => Promise<PortalSession | null>,
+  ): Promise<PortalSession | null> {
+    this.#expire();
+    const kept = this.#portalSessionsByHash.get(hash);
+    if (kept) return kept;
+    const generation = this.#generation;
+    const session = await lookup();
+    if (session && this.#keepable(generation, this.#portalSessionsByHash)) {
+      this.#portalSessionsByHash.set(hash, session);
+    }
+    return session;
   }
 
   /** The accounts' enabled webhooks, from what is kept, and `lookup` for the others. */

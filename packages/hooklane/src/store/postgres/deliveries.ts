@@ -1,6 +1,6 @@
 import type { Delivery, StoredEvent } from '../../core/model.ts';
 import type { StoreParts } from '../assembled-store.ts';
-import { toAttempt, toDelivery, toEvent, toQueueStats } from '../rows.ts';
+import { toAccountActivity, toAttempt, toDelivery, toEvent, toQueueStats } from '../rows.ts';
 import { deliveriesPage, eventsAmong, SQL } from '../shared-sql.ts';
 import { PG_DIALECT, type PgConnection, type Queryable } from './connection.ts';
 import { notifyWorkSql } from './notifications.ts';
@@ -51,6 +51,22 @@ export function pgDeliveries(db: PgConnection): StoreParts['deliveries'] {
       const { rowCount } = await db.query(SQL.recoverDeliveries, [now, accountId, webhookId, since, until]);
       if ((rowCount ?? 0) > 0) await db.query(notifyWorkSql);
       return rowCount ?? 0;
+    },
+
+    async countRecoverable(accountId, webhookId, since, until) {
+      const { rows } = await db.query(SQL.countRecoverable, [accountId, webhookId, since, until]);
+      return Number(rows[0]?.n ?? 0);
+    },
+
+    accountActivity(accountId, { since, until, bucketMs }) {
+      // One snapshot for the three reads: one moment's numbers.
+      return db.transaction(async (client) => {
+        await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+        const counts = await db.query(SQL.deliveryCounts, [accountId, since, until, bucketMs], client);
+        const last = await db.query(SQL.lastDeliveries, [accountId], client);
+        const oldest = await db.query(SQL.oldestPendingOf, [accountId], client);
+        return toAccountActivity(counts.rows, last.rows, oldest.rows[0]);
+      });
     },
 
     async queueStats() {

@@ -7,6 +7,7 @@ import { PgConnection } from './connection.ts';
 import { pgDeliveries } from './deliveries.ts';
 import { pgIngest } from './ingest.ts';
 import { pgNotifications } from './notifications.ts';
+import { pgPortalSessions } from './portal-sessions.ts';
 import { pgRecordAttempts } from './record-attempts.ts';
 import { pgRetention } from './retention.ts';
 import { pgWebhooks } from './webhooks.ts';
@@ -59,6 +60,7 @@ export class PostgresStore extends AssembledStore {
       recordAttempts,
       deliveries: pgDeliveries(db),
       retention: pgRetention(db),
+      portalSessions: pgPortalSessions(db, config),
     });
     this.notifications = pgNotifications(db, config);
   }

@@ -261,6 +261,20 @@ CREATE TABLE public.events (
 );
 
 --
+-- Name: portal_sessions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.portal_sessions (
+    id text NOT NULL,
+    account_id text NOT NULL,
+    name text,
+    capabilities text NOT NULL,
+    hash text NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL
+);
+
+--
 -- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -378,6 +392,20 @@ ALTER TABLE ONLY public.events
     ADD CONSTRAINT events_pkey PRIMARY KEY (account_id, id);
 
 --
+-- Name: portal_sessions portal_sessions_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.portal_sessions
+    ADD CONSTRAINT portal_sessions_hash_key UNIQUE (hash);
+
+--
+-- Name: portal_sessions portal_sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.portal_sessions
+    ADD CONSTRAINT portal_sessions_pkey PRIMARY KEY (id);
+
+--
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -421,6 +449,18 @@ CREATE INDEX attempts_delivery ON public.attempts USING btree (delivery_id, numb
 --
 
 CREATE INDEX deliveries_account ON public.deliveries USING btree (account_id, id);
+
+--
+-- Name: deliveries_account_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliveries_account_created ON public.deliveries USING btree (account_id, created_at, webhook_id, status, attempt_count);
+
+--
+-- Name: deliveries_account_pending; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliveries_account_pending ON public.deliveries USING btree (account_id, created_at, id) WHERE (status = 'pending'::text);
 
 --
 -- Name: deliveries_created; Type: INDEX; Schema: public; Owner: -
@@ -477,6 +517,12 @@ CREATE INDEX delivery_batch_events_event ON public.delivery_batch_events USING b
 CREATE INDEX events_ingested ON public.events USING btree (ingested_at);
 
 --
+-- Name: portal_sessions_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX portal_sessions_account ON public.portal_sessions USING btree (account_id, expires_at);
+
+--
 -- Name: webhook_secrets_webhook; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -493,6 +539,12 @@ CREATE INDEX webhooks_account ON public.webhooks USING btree (account_id, id);
 --
 
 CREATE TRIGGER api_keys_changed AFTER DELETE OR UPDATE ON public.api_keys FOR EACH STATEMENT EXECUTE FUNCTION public.hooklane_config_changed();
+
+--
+-- Name: portal_sessions portal_sessions_changed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER portal_sessions_changed AFTER DELETE OR UPDATE ON public.portal_sessions FOR EACH ROW EXECUTE FUNCTION public.hooklane_config_changed();
 
 --
 -- Name: webhooks webhooks_added_or_removed; Type: TRIGGER; Schema: public; Owner: -
@@ -512,6 +564,13 @@ CREATE TRIGGER webhooks_changed AFTER UPDATE ON public.webhooks FOR EACH ROW WHE
 
 ALTER TABLE ONLY public.api_keys
     ADD CONSTRAINT api_keys_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.accounts(id);
+
+--
+-- Name: portal_sessions portal_sessions_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.portal_sessions
+    ADD CONSTRAINT portal_sessions_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.accounts(id);
 
 --
 -- Name: webhooks webhooks_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -1,6 +1,6 @@
 import type { Delivery, StoredEvent } from '../../core/model.ts';
 import type { StoreParts } from '../assembled-store.ts';
-import { toAttempt, toDelivery, toEvent, toQueueStats } from '../rows.ts';
+import { toAccountActivity, toAttempt, toDelivery, toEvent, toQueueStats } from '../rows.ts';
 import { deliveriesPage, eventsAmong, SQL } from '../shared-sql.ts';
 import { SQLITE_DIALECT, type SqliteConnection } from './connection.ts';
 import type { Leases } from './leases.ts';
@@ -40,6 +40,19 @@ export function sqliteDeliveries(db: SqliteConnection, leases: Leases): StorePar
 
     async recoverDeliveries(accountId, webhookId, since, until, now) {
       return Number(db.run(SQL.recoverDeliveries, [now, accountId, webhookId, since, until]).changes);
+    },
+
+    async countRecoverable(accountId, webhookId, since, until) {
+      return Number(db.get(SQL.countRecoverable, [accountId, webhookId, since, until])?.n ?? 0);
+    },
+
+    async accountActivity(accountId, { since, until, bucketMs }) {
+      // The three reads in one synchronous run: one moment's numbers.
+      return toAccountActivity(
+        db.all(SQL.deliveryCounts, [accountId, since, until, bucketMs]),
+        db.all(SQL.lastDeliveries, [accountId]),
+        db.get(SQL.oldestPendingOf, [accountId]),
+      );
     },
 
     async queueStats() {

@@ -7,6 +7,7 @@ import { sqliteDeliveries } from './deliveries.ts';
 import { sqliteIngest } from './ingest.ts';
 import { Leases } from './leases.ts';
 import { migrateSqlite } from './migrate.ts';
+import { sqlitePortalSessions } from './portal-sessions.ts';
 import { sqliteRecordAttempts } from './record-attempts.ts';
 import { sqliteRetention } from './retention.ts';
 import { sqliteWebhooks } from './webhooks.ts';
@@ -58,6 +59,7 @@ export class SqliteStore extends AssembledStore {
       recordAttempts: sqliteRecordAttempts(db, leases, sendable, claim),
       deliveries: sqliteDeliveries(db, leases),
       retention: sqliteRetention(db),
+      portalSessions: sqlitePortalSessions(db),
     });
   }
 

@@ -8,6 +8,10 @@ CREATE INDEX attempts_delivery ON attempts (delivery_id, number);
 
 CREATE INDEX deliveries_account ON deliveries (account_id, id);
 
+CREATE INDEX deliveries_account_created ON deliveries (account_id, created_at, webhook_id, status, attempt_count);
+
+CREATE INDEX deliveries_account_pending ON deliveries (account_id, created_at, id) WHERE status = 'pending';
+
 CREATE INDEX deliveries_created ON deliveries (created_at);
 
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
@@ -26,6 +30,8 @@ CREATE INDEX delivery_batch_events_event ON delivery_batch_events (account_id, e
 CREATE INDEX events_ingested ON events (ingested_at);
 
 CREATE UNIQUE INDEX events_key ON events (account_id, id);
+
+CREATE INDEX portal_sessions_account ON portal_sessions (account_id, expires_at);
 
 CREATE INDEX webhook_secrets_webhook ON webhook_secrets (webhook_id, created_at);
 
@@ -103,6 +109,16 @@ CREATE TABLE "events" (
   occurred_at INTEGER NOT NULL,
   ingested_at INTEGER NOT NULL,
   body TEXT NOT NULL
+);
+
+CREATE TABLE portal_sessions (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts (id),
+  name TEXT,
+  capabilities TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
 );
 
 CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
