@@ -1,3 +1,4 @@
+import { OPERATIONAL_PREFIX } from './catalog.ts';
 import type { Webhook } from './model.ts';
 
 /** What fan-out needs to know of an event. */
@@ -13,8 +14,9 @@ export interface EventKey {
  */
 export function webhookWants(webhook: Pick<Webhook, 'events' | 'filters'>, event: EventKey): boolean {
   const { events } = webhook;
+  // Hooklane's own events go only to webhooks that name them: `*` means the product's events.
   const listed =
-    events.includes('*') ||
+    (events.includes('*') && !event.name.startsWith(OPERATIONAL_PREFIX)) ||
     events.includes(event.name) ||
     (event.typeId !== null && events.includes(event.typeId));
   if (!listed) return false;

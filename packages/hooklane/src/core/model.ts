@@ -1,10 +1,22 @@
+import type { JsonObject } from './payload-filter.ts';
+import type { TemplateDefinition } from './payload-template.ts';
+
 /** The domain's shapes, shared by the store, services, delivery engine and API. Times are unix ms. */
 
 export const ROLES = ['admin', 'viewer', 'ingest'] as const;
 export type AccountRole = (typeof ROLES)[number];
 export type Role = 'root' | AccountRole;
 
-export const PAYLOAD_FORMATS = ['appcues', 'usetiful', 'standard'] as const;
+export const PAYLOAD_FORMATS = [
+  'appcues',
+  'usetiful',
+  'standard',
+  'template',
+  'slack',
+  'teams',
+  'google_sheets',
+  'zapier',
+] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'cancelled'] as const;
@@ -28,6 +40,8 @@ export interface ApiKey {
 
 export interface WebhookFilters {
   readonly contentIds: readonly string[] | null;
+  /** A payload filter as the user wrote it (core/payload-filter.ts); absent or null: none. */
+  readonly match?: JsonObject | null;
 }
 
 export interface Webhook {
@@ -39,6 +53,8 @@ export interface Webhook {
   readonly filters: WebhookFilters;
   readonly format: PayloadFormat;
   readonly batchWindowMs: number;
+  /** The `template` format's template as the user wrote it (core/payload-template.ts). */
+  readonly template?: TemplateDefinition | null;
   /**
    * Static headers sent with every attempt. As the store keeps them (and claims carry them)
    * their values are sealed; the webhook service and the engine open them (core/static-headers.ts).

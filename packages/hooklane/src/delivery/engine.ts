@@ -186,6 +186,7 @@ export class DeliveryEngine {
       startedAt,
       (sealed) => this.#keyOf(sealed),
       (stored) => openHeaderValues(stored, this.#deps.secretBox),
+      (sealed) => this.#deps.secretBox.open(sealed),
     );
     if (prepared.kind === 'settled') return prepared.record;
     const { url, headers, body } = prepared.request;

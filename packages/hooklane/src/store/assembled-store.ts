@@ -23,7 +23,7 @@ export interface StoreParts {
   readonly deliveries: Part<
     'listDeliveries' | 'getDelivery' | 'listAttempts' | 'getDeliveryWithAttempts' | 'eventsOfDelivery'
   > &
-    Part<'retryDelivery' | 'recoverDeliveries' | 'queueStats' | 'getEvents'>;
+    Part<'retryDelivery' | 'recoverDeliveries' | 'queueStats' | 'getEvents' | 'recentEvents'>;
   readonly retention: Part<'pruneBefore'>;
 }
 
@@ -83,6 +83,7 @@ export abstract class AssembledStore implements Store {
   recoverDeliveries: Store['recoverDeliveries'] = (...a) => this.#parts.deliveries.recoverDeliveries(...a);
   queueStats: Store['queueStats'] = () => this.#parts.deliveries.queueStats();
   getEvents: Store['getEvents'] = (...a) => this.#parts.deliveries.getEvents(...a);
+  recentEvents: Store['recentEvents'] = (...a) => this.#parts.deliveries.recentEvents(...a);
 
   pruneBefore: Store['pruneBefore'] = (...a) => this.#parts.retention.pruneBefore(...a);
 }

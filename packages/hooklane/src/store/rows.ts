@@ -10,6 +10,8 @@ import type {
   StoredSecret,
   Webhook,
 } from '../core/model.ts';
+import type { JsonObject } from '../core/payload-filter.ts';
+import type { TemplateDefinition } from '../core/payload-template.ts';
 import type { NewEvent } from './store.ts';
 
 /** Row → model mapping, shared by both adapters (JSON travels as text, times as integers). */
@@ -57,8 +59,12 @@ export function toWebhook(row: Row): Webhook {
     name: str(row.name),
     url: str(row.url),
     events: json<string[]>(row.events, []),
-    filters: { contentIds: json<string[] | null>(row.content_ids, null) },
+    filters: {
+      contentIds: json<string[] | null>(row.content_ids, null),
+      match: json<JsonObject | null>(row.match_filter, null),
+    },
     format: str(row.format) as PayloadFormat,
+    template: json<TemplateDefinition | null>(row.template, null),
     batchWindowMs: num(row.batch_window_ms),
     headers: json<Record<string, string>>(row.headers, {}),
     enabled: Boolean(row.enabled),
@@ -72,7 +78,7 @@ export function toWebhook(row: Row): Webhook {
 
 /** Column values of a webhook, in the order of WEBHOOK_COLUMNS. */
 export const WEBHOOK_COLUMNS =
-  'id, account_id, name, url, events, content_ids, format, batch_window_ms, headers, enabled, disabled_reason, failing_since, signed, created_at, updated_at';
+  'id, account_id, name, url, events, content_ids, format, batch_window_ms, headers, enabled, disabled_reason, failing_since, signed, created_at, updated_at, match_filter, template';
 
 export function webhookValues(w: Webhook): (string | number | boolean | null)[] {
   return [
@@ -91,6 +97,8 @@ export function webhookValues(w: Webhook): (string | number | boolean | null)[] 
     w.signed,
     w.createdAt,
     w.updatedAt,
+    w.filters.match == null ? null : JSON.stringify(w.filters.match),
+    w.template == null ? null : JSON.stringify(w.template),
   ];
 }
 

@@ -40,6 +40,8 @@ export const SQL = {
   insertSecret:
     'INSERT INTO webhook_secrets (webhook_id, sealed, created_at, expires_at) VALUES ($1, $2, $3, $4)',
   webhook: 'SELECT * FROM webhooks WHERE account_id = $1 AND id = $2',
+  /** An account's (`$1`) last `$2` events, the newest first. */
+  recentEvents: 'SELECT * FROM events WHERE account_id = $1 ORDER BY ingested_at DESC, id DESC LIMIT $2',
   webhooksPage: `SELECT * FROM webhooks WHERE account_id = $1 AND (CAST($2 AS TEXT) IS NULL OR id < $2)
     ORDER BY id DESC LIMIT $3`,
   deleteWebhook: 'DELETE FROM webhooks WHERE account_id = $1 AND id = $2',
@@ -155,6 +157,11 @@ export function updateWebhookSql(
   if (changes.filters !== undefined) {
     const ids = changes.filters.contentIds;
     columns.push(['content_ids', ids === null ? null : JSON.stringify(ids)]);
+    const match = changes.filters.match;
+    if (match !== undefined) columns.push(['match_filter', match === null ? null : JSON.stringify(match)]);
+  }
+  if (changes.template !== undefined) {
+    columns.push(['template', changes.template === null ? null : JSON.stringify(changes.template)]);
   }
   if (changes.format !== undefined) columns.push(['format', changes.format]);
   if (changes.batchWindowMs !== undefined) columns.push(['batch_window_ms', changes.batchWindowMs]);

@@ -12,7 +12,10 @@ import type {
 
 /** The editable fields of a webhook, already validated; a field left out is not written. */
 export type WebhookChanges = Partial<
-  Pick<Webhook, 'name' | 'url' | 'events' | 'filters' | 'format' | 'batchWindowMs' | 'headers' | 'enabled'>
+  Pick<
+    Webhook,
+    'name' | 'url' | 'events' | 'filters' | 'format' | 'batchWindowMs' | 'headers' | 'enabled' | 'template'
+  >
 >;
 
 /**
@@ -134,6 +137,8 @@ export interface Store {
   queueStats(): Promise<{ pending: number; oldestPendingAt: number | null }>;
   /** The stored events among `ids`, in the order of `ids`. */
   getEvents(accountId: string, ids: readonly string[]): Promise<StoredEvent[]>;
+  /** The account's last `limit` events, the newest first (a template's preview). */
+  recentEvents(accountId: string, limit: number): Promise<StoredEvent[]>;
   /**
    * Retention: deletes up to `batchSize` finished deliveries (with their attempts) created
    * before `cutoff`, and events ingested before it that no delivery refers to any more.

@@ -317,7 +317,9 @@ CREATE TABLE public.webhooks (
     failing_since bigint,
     signed boolean NOT NULL,
     created_at bigint NOT NULL,
-    updated_at bigint NOT NULL
+    updated_at bigint NOT NULL,
+    match_filter text,
+    template text
 );
 
 --
