@@ -767,8 +767,15 @@ const OPERATIONAL_ATTRIBUTES = {
   webhookId: { type: 'string', description: 'The webhook the event is about' },
   webhookName: { type: 'string' },
   webhookUrl: { type: 'string' },
-  deliveryId: { type: 'string', description: 'The delivery whose attempt caused the event' },
-  eventId: { type: 'string', description: 'The event that delivery carries (the first of a batch)' },
+  deliveryId: {
+    type: ['string', 'null'],
+    description: 'The delivery whose attempt caused the event; null when an admin disabled the webhook',
+  },
+  eventId: {
+    type: ['string', 'null'],
+    description:
+      'The event that delivery carries (the first of a batch); null when an admin disabled the webhook',
+  },
   lastStatus: {
     type: ['integer', 'null'],
     description: "The last attempt's HTTP status; null without an answer",

@@ -1,3 +1,4 @@
+import { OPERATIONAL_PREFIX } from './catalog.ts';
 import { type EventKey, isBatched, webhooksFor } from './matching.ts';
 import type { Webhook, WebhookFilters } from './model.ts';
 import { type Filter, matches, parseFilter } from './payload-filter.ts';
@@ -14,7 +15,10 @@ export interface FanOutEvent extends EventKey {
 }
 
 /** The webhook fields fan-out reads. */
-export type FanOutWebhook = Pick<Webhook, 'enabled' | 'events' | 'filters' | 'format' | 'batchWindowMs'>;
+export type FanOutWebhook = Pick<
+  Webhook,
+  'id' | 'enabled' | 'events' | 'filters' | 'format' | 'batchWindowMs'
+>;
 
 /** A delivery an event gets, as the store is to write it. */
 export interface PlannedDelivery<W extends FanOutWebhook = Webhook> {
@@ -47,7 +51,11 @@ export function fanOut<W extends FanOutWebhook>(
     parsed ??= { value: event.body === undefined ? undefined : JSON.parse(event.body) };
     return parsed.value;
   };
+  // An operational event's content id is the webhook it is about, which never receives it: a
+  // broken endpoint cannot feed its own loop.
+  const about = event.name.startsWith(OPERATIONAL_PREFIX) ? event.contentId : null;
   const wanted = webhooksFor(webhooks, event).filter((webhook) => {
+    if (webhook.id === about) return false;
     const filter = payloadFilterOf(webhook.filters);
     return filter === null || (filter !== undefined && matches(filter, json()));
   });

@@ -6,6 +6,7 @@ import { finaliseEvent } from '../core/event-envelope.ts';
 import { payloadFilterOf } from '../core/fan-out.ts';
 import { ID_PREFIX, newId } from '../core/ids.ts';
 import type { Delivery, PayloadFormat, StoredEvent, StoredSecret, Webhook } from '../core/model.ts';
+import { manuallyDisabled } from '../core/operational-events.ts';
 import { type JsonObject, matches, parseFilter } from '../core/payload-filter.ts';
 import { isTemplated, renderDeliveryBody } from '../core/payload-formats.ts';
 import { parseTemplate, type TemplateDefinition } from '../core/payload-template.ts';
@@ -238,8 +239,14 @@ export function createWebhookService(ctx: ServiceContext) {
         }),
         ...(patch.enabled !== undefined && { enabled: patch.enabled }),
       };
-      const updated = await store.updateWebhook(accountId, id, changes, now());
+      const at = now();
+      const updated = await store.updateWebhook(accountId, id, changes, at);
       if (!updated) throw notFound('Webhook');
+      if (current.enabled && !updated.enabled && patch.enabled === false) {
+        // Told after the edit commits, not with it: a crash in between loses this one event.
+        const event = manuallyDisabled(updated, randomUUID(), at);
+        if ((await store.ingest(accountId, [event], at)).deliveriesCreated > 0) bus.workAvailable();
+      }
       if (changes.enabled) bus.workAvailable();
       return opened(updated);
     },

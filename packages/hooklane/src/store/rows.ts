@@ -10,6 +10,7 @@ import type {
   StoredSecret,
   Webhook,
 } from '../core/model.ts';
+import type { WebhookBefore } from '../core/operational-events.ts';
 import type { JsonObject } from '../core/payload-filter.ts';
 import type { TemplateDefinition } from '../core/payload-template.ts';
 import type { NewEvent } from './store.ts';
@@ -100,6 +101,18 @@ export function webhookValues(w: Webhook): (string | number | boolean | null)[] 
     w.filters.match == null ? null : JSON.stringify(w.filters.match),
     w.template == null ? null : JSON.stringify(w.template),
   ];
+}
+
+/** What operational events need of a webhook before a result write (core/operational-events.ts). */
+export function toWebhookBefore(row: Row): WebhookBefore {
+  return {
+    id: str(row.id),
+    accountId: str(row.account_id),
+    name: str(row.name),
+    url: str(row.url),
+    failingSince: numOrNull(row.failing_since),
+    consecutiveFailures: num(row.consecutive_failures ?? 0),
+  };
 }
 
 /** `SQL.insertSecret`'s parameters. */

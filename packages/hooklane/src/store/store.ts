@@ -218,4 +218,11 @@ export type { AttemptVerdict };
 /** A finished attempt and its verdict; what it does is decided by core/attempt-outcome.ts. */
 export interface AttemptRecord extends JudgedAttempt {
   readonly attempt: Attempt;
+  /** The event its delivery carries (the first of a batch), for operational events. */
+  readonly eventId?: string | undefined;
+  /**
+   * Whether the webhook was failing as far as the claim knew: a success may then be its
+   * recovery, which a store checks in the write's transaction.
+   */
+  readonly webhookFailing?: boolean | undefined;
 }

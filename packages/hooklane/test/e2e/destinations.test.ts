@@ -231,3 +231,98 @@ test('bad filters and templates are refused with the path and operator', async (
   assert.equal(list.body.data.length, 1, 'nothing was stored');
   assert.equal(list.body.data[0].filters.match, null, 'the refused edit changed nothing');
 });
+
+test('a 410 yields hooklane.webhook.disabled at another webhook, never at the one gone', async (t) => {
+  const h = await setUp(t, (_n, request) => (request.path === '/gone' ? { status: 410 } : undefined));
+  const gone = await h.createWebhook({
+    name: 'gone',
+    events: ['*', 'hooklane.webhook.disabled'],
+  });
+  await h.createWebhook({ name: 'ops', events: ['hooklane.webhook.disabled'], format: 'slack' });
+  await h.createWebhook({ name: 'raw-ops', events: ['hooklane.webhook.disabled'] });
+  await h.createWebhook({ name: 'everything', events: ['*'] });
+  const [eventId] = await h.send(NPS(1));
+
+  const raw = await eventually(() => h.requestsTo('raw-ops')[0], 10_000, 'the disabled event');
+  const event = JSON.parse(raw.body);
+  assert.equal(event.name, 'hooklane.webhook.disabled');
+  const [delivery] = await h.deliveries(gone.id);
+  assert.deepEqual(event.attributes, {
+    webhookId: gone.id,
+    webhookName: 'gone',
+    webhookUrl: `${h.receiver.url}/gone`,
+    deliveryId: delivery.id,
+    eventId,
+    lastStatus: 410,
+    reason: 'gone',
+  });
+  const slack = JSON.parse((await eventually(() => h.requestsTo('ops')[0], 10_000, 'slack'))!.body);
+  assert.match(
+    slack.text,
+    /^Webhook Disabled — gone · http:\/\/127\.0\.0\.1:\d+\/gone · reason gone · last status 410$/,
+  );
+  assert.ok(raw.headers['webhook-signature'], 'operational events are signed like any other');
+
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(h.requestsTo('gone').length, 1, 'the webhook gone gets nothing about itself');
+  assert.equal(h.requestsTo('everything').length, 1, '`*` does not include operational events');
+  assert.equal((await h.call('GET', `/webhooks/${gone.id}`)).body.enabled, false);
+});
+
+test('failing, recovered and exhausted are told to the webhooks that subscribe', async (t) => {
+  const server = await startTestServer({ HOOKLANE_RETRY_SCHEDULE: '50ms,50ms,50ms,50ms' });
+  let flaky = 0;
+  const receiver = await startReceiver((_n, request) => {
+    if (request.path === '/down') return { status: 503 };
+    if (request.path === '/flaky') return { status: flaky++ < 4 ? 500 : 204 };
+    return undefined;
+  });
+  t.after(() => Promise.all([server.close(), receiver.close()]));
+  const account = await server.api('POST', '/v1/accounts', { body: { name: 'ops' } });
+  const acc = account.body.id as string;
+  const create = async (name: string, events: string[]) => {
+    const created = await server.api('POST', `/v1/accounts/${acc}/webhooks`, {
+      body: { name, url: `${receiver.url}/${name}`, events },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    return created.body.id as string;
+  };
+  const flakyId = await create('flaky', ['nps_score']);
+  const downId = await create('down', ['nps_score']);
+  await create('watch', [
+    'hooklane.webhook.failing',
+    'hooklane.webhook.recovered',
+    'hooklane.delivery.exhausted',
+    'hooklane.webhook.disabled',
+  ]);
+  const sent = await server.api('POST', `/v1/accounts/${acc}/events`, { body: NPS(5) });
+  assert.equal(sent.status, 202);
+
+  const seen = () =>
+    receiver.requests
+      .filter((r) => r.path === '/watch')
+      .map((r) => JSON.parse(r.body))
+      .map((e) => `${e.name} ${e.attributes.webhookName} ${e.attributes.lastStatus}`)
+      .sort();
+  await eventually(() => (seen().length >= 4 ? true : undefined), 15_000, 'four operational events');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual(seen(), [
+    'hooklane.delivery.exhausted down 503',
+    'hooklane.webhook.failing down 503',
+    'hooklane.webhook.failing flaky 500',
+    'hooklane.webhook.recovered flaky 204',
+  ]);
+  const byName = new Map(
+    receiver.requests
+      .filter((r) => r.path === '/watch')
+      .map((r) => [JSON.parse(r.body).name, JSON.parse(r.body)]),
+  );
+  assert.equal(byName.get('hooklane.delivery.exhausted').attributes.attemptCount, 5);
+  assert.ok([flakyId, downId].includes(byName.get('hooklane.webhook.recovered').attributes.webhookId));
+});
+
+test('senders cannot send events under the hooklane. prefix', async (t) => {
+  const h = await setUp(t);
+  const sent = await h.call('POST', '/events', { name: 'hooklane.webhook.disabled', user_id: 'u' });
+  assert.equal(sent.status, 422);
+});

@@ -129,4 +129,4 @@ CREATE TABLE webhooks (
   signed INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
-, match_filter TEXT, template TEXT);
+, match_filter TEXT, template TEXT, consecutive_failures INTEGER NOT NULL DEFAULT 0);
