@@ -151,10 +151,10 @@ export const WebhookResponse = Type.Object({
   events: Type.Array(Type.String()),
   filters: Type.Object({
     content_ids: Nullable(Type.Array(Type.String())),
-    match: Type.Optional(Nullable(Type.Unknown())),
+    match: Type.Optional(Type.Unknown({ description: 'The payload filter, when it has one' })),
   }),
   format: Type.String(),
-  template: Type.Optional(Nullable(Type.Unknown({ description: 'For format "template"' }))),
+  template: Type.Optional(Type.Unknown({ description: 'For format "template": its template' })),
   batch_window_ms: Type.Integer(),
   headers: Type.Record(Type.String(), Type.String(), {
     description: 'Values are encrypted at rest; shown to admin keys and root, "[hidden]" to others.',

@@ -229,7 +229,7 @@ test('bad filters and templates are refused with the path and operator', async (
   assert.equal(patched.body.error.details[0].path, 'body/filters/match/context.url/$startsWith');
   const list = await h.call('GET', '/webhooks');
   assert.equal(list.body.data.length, 1, 'nothing was stored');
-  assert.equal(list.body.data[0].filters.match, null, 'the refused edit changed nothing');
+  assert.equal(list.body.data[0].filters.match, undefined, 'the refused edit changed nothing');
 });
 
 test('a 410 yields hooklane.webhook.disabled at another webhook, never at the one gone', async (t) => {
