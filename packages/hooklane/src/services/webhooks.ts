@@ -227,7 +227,13 @@ export function createWebhookService(ctx: ServiceContext) {
         ...(patch.events !== undefined && { events: [...new Set(patch.events)] }),
         ...(patch.filters !== undefined && {
           filters: {
-            contentIds: patch.filters.contentIds ? [...patch.filters.contentIds] : null,
+            // A patch of `match` alone keeps the content ids (`filters: {}` clears them, as before).
+            contentIds:
+              patch.filters.contentIds === undefined && match !== undefined
+                ? current.filters.contentIds
+                : patch.filters.contentIds
+                  ? [...patch.filters.contentIds]
+                  : null,
             ...(match !== undefined && { match }),
           },
         }),

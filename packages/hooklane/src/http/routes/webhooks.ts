@@ -30,7 +30,7 @@ const toPatch = (body: Static<typeof UpdateWebhookBody>): WebhookPatch => ({
   filters:
     body.filters === undefined
       ? undefined
-      : { contentIds: body.filters.content_ids ?? null, match: body.filters.match },
+      : { contentIds: body.filters.content_ids, match: body.filters.match },
   format: body.format,
   template: body.template,
   batchWindowMs: body.batch_window_ms,
