@@ -14,8 +14,8 @@ export interface EventType {
   readonly id: string;
   /** Human label, e.g. `Web Flow Completed` (the seed example's title for Appcues types). */
   readonly label: string;
-  /** The platform whose webhook documentation the type comes from. */
-  readonly source: 'appcues' | 'usetiful';
+  /** The platform whose webhook documentation the type comes from; `hooklane` for its own. */
+  readonly source: 'appcues' | 'usetiful' | 'hooklane';
   /** Event `name` values that can denote this type (some need a matching attribute too). */
   readonly names: readonly string[];
   /** The recognition rule in words. */
@@ -39,7 +39,7 @@ interface Recognition {
 interface Definition {
   readonly id: string;
   readonly label: string;
-  readonly source: 'appcues' | 'usetiful';
+  readonly source: 'appcues' | 'usetiful' | 'hooklane';
   readonly recognisedBy: readonly Recognition[];
   readonly description: string;
   readonly contentIdPaths: readonly string[];
@@ -762,6 +762,100 @@ const DEFINITIONS: readonly Definition[] = [
   },
 ];
 
+/** The attributes every operational event has (see OPERATIONAL_EVENT_TYPES). */
+const OPERATIONAL_ATTRIBUTES = {
+  webhookId: { type: 'string', description: 'The webhook the event is about' },
+  webhookName: { type: 'string' },
+  webhookUrl: { type: 'string' },
+  deliveryId: {
+    type: ['string', 'null'],
+    description: 'The delivery whose attempt caused the event; null when an admin disabled the webhook',
+  },
+  eventId: {
+    type: ['string', 'null'],
+    description:
+      'The event that delivery carries (the first of a batch); null when an admin disabled the webhook',
+  },
+  lastStatus: {
+    type: ['integer', 'null'],
+    description: "The last attempt's HTTP status; null without an answer",
+  },
+} as const;
+
+function operationalSample(name: string, extra: Record<string, unknown>, lastStatus: number | null) {
+  return {
+    account_id: 'acc_01hzx6r7d2b7s6n5k4q3p2m1c0',
+    attributes: {
+      webhookId: 'wh_01hzx6t0a7c8m2n3p4q5r6s7t8',
+      webhookName: 'CRM',
+      webhookUrl: 'https://crm.example.com/hooks/appcues',
+      deliveryId: 'dlv_01hzx6w4e5f6g7h8j9k0m1n2p3',
+      eventId: '7ed17098-dcb0-4602-a9d7-8e7605577f19',
+      lastStatus,
+      ...extra,
+    },
+    context: null,
+    group_id: null,
+    id: 'op_01hzx6y8b9c0d1e2f3g4h5j6k7',
+    ingested_at: 1684439316408,
+    name,
+    timestamp: 1684439316408,
+    user_id: 'hooklane',
+  };
+}
+
+/**
+ * Hooklane's own events about an account's webhooks, ingested into that account like any
+ * other event. Kept apart from EVENT_TYPES (the product events senders send); a webhook gets
+ * them only by naming them in `events` (`*` does not include them), and never one about itself.
+ */
+const OPERATIONAL_DEFINITIONS: readonly Definition[] = [
+  {
+    id: 'hooklane.webhook.failing',
+    label: 'Webhook Failing',
+    source: 'hooklane',
+    recognisedBy: [{ name: 'hooklane.webhook.failing' }],
+    description: "A webhook's 4th attempt in a row failed; the content id is `attributes.webhookId`.",
+    contentIdPaths: ['webhookId'],
+    attributes: requires({ ...OPERATIONAL_ATTRIBUTES, consecutiveFailures: { type: 'integer' } }),
+    sample: operationalSample('hooklane.webhook.failing', { consecutiveFailures: 4 }, 500),
+  },
+  {
+    id: 'hooklane.webhook.disabled',
+    label: 'Webhook Disabled',
+    source: 'hooklane',
+    recognisedBy: [{ name: 'hooklane.webhook.disabled' }],
+    description:
+      'A webhook was disabled: `reason` is `gone` (it answered 410), `failing_since` (it kept failing) or `manual` (an admin); the content id is `attributes.webhookId`.',
+    contentIdPaths: ['webhookId'],
+    attributes: requires({
+      ...OPERATIONAL_ATTRIBUTES,
+      reason: { type: 'string', enum: ['gone', 'failing_since', 'manual'] },
+    }),
+    sample: operationalSample('hooklane.webhook.disabled', { reason: 'gone' }, 410),
+  },
+  {
+    id: 'hooklane.webhook.recovered',
+    label: 'Webhook Recovered',
+    source: 'hooklane',
+    recognisedBy: [{ name: 'hooklane.webhook.recovered' }],
+    description: 'A failing webhook answered with success again; the content id is `attributes.webhookId`.',
+    contentIdPaths: ['webhookId'],
+    attributes: requires({ ...OPERATIONAL_ATTRIBUTES }),
+    sample: operationalSample('hooklane.webhook.recovered', {}, 200),
+  },
+  {
+    id: 'hooklane.delivery.exhausted',
+    label: 'Delivery Exhausted',
+    source: 'hooklane',
+    recognisedBy: [{ name: 'hooklane.delivery.exhausted' }],
+    description: 'A delivery used up its attempts and failed; the content id is `attributes.webhookId`.',
+    contentIdPaths: ['webhookId'],
+    attributes: requires({ ...OPERATIONAL_ATTRIBUTES, attemptCount: { type: 'integer' } }),
+    sample: operationalSample('hooklane.delivery.exhausted', { attemptCount: 8 }, 503),
+  },
+];
+
 function schemaOf(definition: Definition, names: readonly string[]): Record<string, unknown> {
   const required =
     definition.attributes === undefined ? ['name', 'user_id'] : ['name', 'user_id', 'attributes'];
@@ -780,23 +874,33 @@ function schemaOf(definition: Definition, names: readonly string[]): Record<stri
 }
 
 /** Every catalog type, in the catalog's documented order. */
-export const EVENT_TYPES: readonly EventType[] = deepFreeze(
-  DEFINITIONS.map((definition): EventType => {
-    const names = [...new Set(definition.recognisedBy.map((recognition) => recognition.name))];
-    return {
-      id: definition.id,
-      label: definition.label,
-      source: definition.source,
-      names,
-      description: definition.description,
-      contentIdPaths: definition.contentIdPaths,
-      schema: schemaOf(definition, names),
-      sample: definition.sample,
-    };
-  }),
+export const EVENT_TYPES: readonly EventType[] = deepFreeze(DEFINITIONS.map(toEventType));
+
+/** Hooklane's own events about webhooks (`hooklane.webhook.disabled`, ...), with schemas and samples. */
+export const OPERATIONAL_EVENT_TYPES: readonly EventType[] = deepFreeze(
+  OPERATIONAL_DEFINITIONS.map(toEventType),
 );
 
-const BY_ID: ReadonlyMap<string, EventType> = new Map(EVENT_TYPES.map((type) => [type.id, type]));
+/** The prefix of Hooklane's own event names, which senders cannot use. */
+export const OPERATIONAL_PREFIX = 'hooklane.';
+
+function toEventType(definition: Definition): EventType {
+  const names = [...new Set(definition.recognisedBy.map((recognition) => recognition.name))];
+  return {
+    id: definition.id,
+    label: definition.label,
+    source: definition.source,
+    names,
+    description: definition.description,
+    contentIdPaths: definition.contentIdPaths,
+    schema: schemaOf(definition, names),
+    sample: definition.sample,
+  };
+}
+
+const ALL_DEFINITIONS = [...DEFINITIONS, ...OPERATIONAL_DEFINITIONS];
+const ALL_TYPES = [...EVENT_TYPES, ...OPERATIONAL_EVENT_TYPES];
+const BY_ID: ReadonlyMap<string, EventType> = new Map(ALL_TYPES.map((type) => [type.id, type]));
 
 interface Candidate {
   readonly type: EventType;
@@ -809,8 +913,8 @@ interface Candidate {
  */
 const BY_NAME: ReadonlyMap<string, readonly Candidate[]> = (() => {
   const byName = new Map<string, Candidate[]>();
-  DEFINITIONS.forEach((definition, index) => {
-    const type = EVENT_TYPES[index]!;
+  ALL_DEFINITIONS.forEach((definition, index) => {
+    const type = ALL_TYPES[index]!;
     for (const { name, when } of definition.recognisedBy) {
       const candidates = byName.get(name) ?? [];
       candidates.push({ type, when });

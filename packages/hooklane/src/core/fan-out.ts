@@ -1,5 +1,7 @@
+import { OPERATIONAL_PREFIX } from './catalog.ts';
 import { type EventKey, isBatched, webhooksFor } from './matching.ts';
-import type { Webhook } from './model.ts';
+import type { Webhook, WebhookFilters } from './model.ts';
+import { type Filter, matches, parseFilter } from './payload-filter.ts';
 
 /** The most events one batched delivery collects; a busier user's events start a new one. */
 export const MAX_BATCH_EVENTS = 1000;
@@ -8,12 +10,14 @@ export const MAX_BATCH_EVENTS = 1000;
 export interface FanOutEvent extends EventKey {
   readonly id: string;
   readonly userId: string;
+  /** The event's JSON, read only when a webhook has a payload filter (`filters.match`). */
+  readonly body?: string;
 }
 
 /** The webhook fields fan-out reads. */
 export type FanOutWebhook = Pick<
   Webhook,
-  'enabled' | 'events' | 'filters' | 'format' | 'batchWindowMs' | 'trigger'
+  'id' | 'enabled' | 'events' | 'filters' | 'format' | 'batchWindowMs' | 'trigger'
 >;
 
 /** A delivery an event gets, as the store is to write it. */
@@ -42,7 +46,20 @@ export function fanOut<W extends FanOutWebhook>(
   event: FanOutEvent,
   now: number,
 ): PlannedDelivery<W>[] {
-  return webhooksFor(webhooks, event).map((webhook) => {
+  let parsed: { value: unknown } | undefined;
+  const json = (): unknown => {
+    parsed ??= { value: event.body === undefined ? undefined : JSON.parse(event.body) };
+    return parsed.value;
+  };
+  // An operational event's content id is the webhook it is about, which never receives it: a
+  // broken endpoint cannot feed its own loop.
+  const about = event.name.startsWith(OPERATIONAL_PREFIX) ? event.contentId : null;
+  const wanted = webhooksFor(webhooks, event).filter((webhook) => {
+    if (webhook.id === about) return false;
+    const filter = payloadFilterOf(webhook.filters);
+    return filter === null || (filter !== undefined && matches(filter, json()));
+  });
+  return wanted.map((webhook) => {
     if (!isBatched(webhook)) return { webhook, eventId: event.id, batch: null, dueAt: now };
     const windowEndsAt = now + webhook.batchWindowMs;
     return { webhook, eventId: event.id, batch: { userId: event.userId, windowEndsAt }, dueAt: windowEndsAt };
@@ -58,4 +75,20 @@ export function batchHasRoom(size: number): boolean {
 export function anyBatches(webhooks: Iterable<readonly FanOutWebhook[]>): boolean {
   for (const list of webhooks) if (list.some(isBatched)) return true;
   return false;
+}
+
+/** Parsed payload filters, per webhook filters object: a store that keeps its webhooks parses each once. */
+const parsedFilters = new WeakMap<WebhookFilters, Filter | null | undefined>();
+
+/**
+ * A webhook's payload filter, parsed: null when it has none, undefined when the stored one no
+ * longer parses (it matches nothing, rather than everything).
+ */
+export function payloadFilterOf(filters: WebhookFilters): Filter | null | undefined {
+  if (filters.match === undefined || filters.match === null) return null;
+  if (parsedFilters.has(filters)) return parsedFilters.get(filters);
+  const parsed = parseFilter(filters.match);
+  const filter = parsed.ok ? parsed.filter : undefined;
+  parsedFilters.set(filters, filter);
+  return filter;
 }

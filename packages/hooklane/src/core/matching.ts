@@ -1,3 +1,4 @@
+import { OPERATIONAL_PREFIX } from './catalog.ts';
 import type { Webhook } from './model.ts';
 import { TRIGGER_PREFIX } from './publishable.ts';
 
@@ -25,8 +26,9 @@ function unwantedBecause(
     return webhook.trigger?.name === event.name.slice(TRIGGER_PREFIX.length) ? null : 'type_not_subscribed';
   }
   const { events } = webhook;
+  // Hooklane's own events go only to webhooks that name them: `*` means the product's events.
   const listed =
-    events.includes('*') ||
+    (events.includes('*') && !event.name.startsWith(OPERATIONAL_PREFIX)) ||
     events.includes(event.name) ||
     (event.typeId !== null && events.includes(event.typeId));
   if (!listed) return 'type_not_subscribed';

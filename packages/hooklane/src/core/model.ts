@@ -1,3 +1,6 @@
+import type { JsonObject } from './payload-filter.ts';
+import type { TemplateDefinition } from './payload-template.ts';
+
 /** The domain's shapes, shared by the store, services, delivery engine and API. Times are unix ms. */
 
 import type { Capability } from './capabilities.ts';
@@ -7,7 +10,16 @@ export const ROLES = ['admin', 'viewer', 'ingest', 'publishable'] as const;
 export type AccountRole = (typeof ROLES)[number];
 export type Role = 'root' | AccountRole;
 
-export const PAYLOAD_FORMATS = ['appcues', 'usetiful', 'standard'] as const;
+export const PAYLOAD_FORMATS = [
+  'appcues',
+  'usetiful',
+  'standard',
+  'template',
+  'slack',
+  'teams',
+  'google_sheets',
+  'zapier',
+] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'cancelled'] as const;
@@ -39,6 +51,8 @@ export interface WebhookTrigger {
 
 export interface WebhookFilters {
   readonly contentIds: readonly string[] | null;
+  /** A payload filter as the user wrote it (core/payload-filter.ts); absent or null: none. */
+  readonly match?: JsonObject | null;
 }
 
 export interface Webhook {
@@ -50,6 +64,8 @@ export interface Webhook {
   readonly filters: WebhookFilters;
   readonly format: PayloadFormat;
   readonly batchWindowMs: number;
+  /** The `template` format's template as the user wrote it (core/payload-template.ts). */
+  readonly template?: TemplateDefinition | null;
   /**
    * Static headers sent with every attempt. As the store keeps them (and claims carry them)
    * their values are sealed; the webhook service and the engine open them (core/static-headers.ts).

@@ -1,4 +1,6 @@
+import { PRESET_FORMATS, type PresetFormat, renderPreset } from './destination-presets.ts';
 import type { PayloadFormat, StoredEvent } from './model.ts';
+import { parseTemplate, renderTemplate, type TemplateDefinition } from './payload-template.ts';
 import { TRIGGER_PREFIX } from './publishable.ts';
 
 /** A browser trigger in the shape of Usetiful's *Trigger event* step: the data beside the events. */
@@ -37,5 +39,62 @@ export function buildPayload(
         userId: first.userId,
         events: events.map((event) => ({ name: event.typeId ?? event.name, contentId: event.contentId })),
       });
+    default:
+      throw new Error(`the ${format} format renders a template: use renderDeliveryBody`);
   }
+}
+
+/** The formats whose body is a payload template: `template` and the ready-made ones. */
+export function isTemplated(format: PayloadFormat): format is 'template' | PresetFormat {
+  return format === 'template' || (PRESET_FORMATS as readonly string[]).includes(format);
+}
+
+export type DeliveryBody =
+  | { readonly ok: true; readonly body: string; readonly contentType: string }
+  | { readonly ok: false; readonly error: string };
+
+/**
+ * The body and content type of a delivery: `buildPayload` for the fixed formats; for a
+ * template or a ready-made format, its render for the delivery's (first) event, which fails
+ * with a message when the event lacks what the template needs. `secret` is the webhook's
+ * newest secret in clear, for `{{$secret}}` (`google_sheets` sends it as `token`).
+ */
+export function renderDeliveryBody(
+  format: PayloadFormat,
+  webhook: { readonly name: string; readonly template?: TemplateDefinition | null | undefined },
+  events: readonly StoredEvent[],
+  secret: string | null,
+): DeliveryBody {
+  if (!isTemplated(format)) {
+    return { ok: true, body: buildPayload(format, webhook.name, events), contentType: 'application/json' };
+  }
+  const first = events[0];
+  if (!first) throw new Error('a delivery has at least one event');
+  const event: unknown = JSON.parse(first.body);
+  if (format !== 'template') return renderPreset(format, event, { secret });
+  const template = parsedTemplateOf(webhook.template);
+  if (!template.ok) return { ok: false, error: template.error };
+  return renderTemplate(template.template, event, { secret });
+}
+
+const parsedTemplates = new WeakMap<TemplateDefinition, ReturnType<typeof parseTemplateOnce>>();
+
+function parseTemplateOnce(definition: TemplateDefinition) {
+  const parsed = parseTemplate(definition);
+  return parsed.ok
+    ? ({ ok: true, template: parsed.template } as const)
+    : ({ ok: false, error: `The webhook's template is invalid: ${parsed.problems[0]?.message}` } as const);
+}
+
+/** A webhook's template, parsed once per template object (a kept webhook parses it once). */
+function parsedTemplateOf(definition: TemplateDefinition | null | undefined) {
+  if (definition === null || definition === undefined) {
+    return { ok: false, error: 'The webhook has no template any more (its format changed).' } as const;
+  }
+  let parsed = parsedTemplates.get(definition);
+  if (parsed === undefined) {
+    parsed = parseTemplateOnce(definition);
+    parsedTemplates.set(definition, parsed);
+  }
+  return parsed;
 }

@@ -82,6 +82,11 @@ export const DETAIL_ATTRIBUTES: readonly (readonly [key: string, show: (text: st
   ['score', (text) => `score ${text}`],
   ['feedback', (text) => `"${text}"`],
   ['tag', (text) => `tag ${text}`],
+  // Hooklane's operational events (catalog.ts OPERATIONAL_EVENT_TYPES).
+  ['webhookName', (text) => text],
+  ['webhookUrl', (text) => text],
+  ['reason', (text) => `reason ${text}`],
+  ['lastStatus', (text) => `last status ${text}`],
 ];
 
 export const TEMPLATE_ESCAPES = ['none', 'slack'] as const;

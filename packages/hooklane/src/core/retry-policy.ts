@@ -1,3 +1,4 @@
+import type { PayloadFormat } from './model.ts';
 /**
  * When to try a failed delivery again. Pure: the caller passes the clock reading and a
  * random number so the schedule is testable.
@@ -20,8 +21,14 @@ export type AttemptOutcome =
   | { kind: 'retryable'; status: number | null; retryAfterMs: number | null };
 
 /** Classifies a response status (null = no response: network error or timeout). */
-export function classifyStatus(status: number | null, retryAfterMs: number | null = null): AttemptOutcome {
+export function classifyStatus(
+  status: number | null,
+  retryAfterMs: number | null = null,
+  format?: PayloadFormat,
+): AttemptOutcome {
   if (status !== null && status >= 200 && status < 300) return { kind: 'success', status };
+  // A Google Apps Script web app answers a POST with a 302 to its output once it has run.
+  if (status === 302 && format === 'google_sheets') return { kind: 'success', status };
   if (status === 410) return { kind: 'gone', status: 410 };
   const honoursRetryAfter = status === 429 || status === 503;
   return { kind: 'retryable', status, retryAfterMs: honoursRetryAfter ? retryAfterMs : null };

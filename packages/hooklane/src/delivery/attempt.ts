@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { redactRequestHeaders } from '../core/header-masking.ts';
-import type { Attempt } from '../core/model.ts';
-import { buildPayload } from '../core/payload-formats.ts';
+import type { Attempt, PayloadFormat } from '../core/model.ts';
+import { isTemplated, renderDeliveryBody } from '../core/payload-formats.ts';
 import { classifyStatus, nextDelayMs, parseRetryAfter, type RetryPolicy } from '../core/retry-policy.ts';
 import { signatureHeaders } from '../core/signatures.ts';
 import type { AttemptRecord, AttemptVerdict, ClaimedDelivery } from '../store/store.ts';
@@ -28,7 +28,13 @@ export interface AttemptRequest {
 
 /** An attempt to send, or one that is over before it starts (its record is ready to write). */
 export type PreparedAttempt =
-  | { readonly kind: 'send'; readonly base: AttemptBase; readonly request: AttemptRequest }
+  | {
+      readonly kind: 'send';
+      readonly base: AttemptBase;
+      readonly request: AttemptRequest;
+      /** The delivery's format: how its answer is judged (`google_sheets` takes a 302). */
+      readonly format?: PayloadFormat;
+    }
   | { readonly kind: 'settled'; readonly record: AttemptRecord };
 
 export interface AttemptPolicy {
@@ -39,8 +45,10 @@ export interface AttemptPolicy {
 
 /**
  * The request for the next attempt at `claimed`: its payload, headers and signatures.
- * `keyOf` turns a sealed secret into its signing key; `attemptId` and `startedAt` come from
- * the caller so that the same input always gives the same request.
+ * `keyOf` turns a sealed secret into its signing key, `openSecret` into the secret in clear
+ * (for a template's `{{$secret}}`); `attemptId` and `startedAt` come from the caller so that
+ * the same input always gives the same request. A template that cannot render for the event
+ * settles the attempt as failed, not retried: the same event would render the same.
  */
 export function prepareAttempt(
   { delivery, webhook, secrets, events }: ClaimedDelivery,
@@ -49,6 +57,9 @@ export function prepareAttempt(
   keyOf: (sealed: string) => KeyObject,
   openHeaders: (stored: Readonly<Record<string, string>>) => Readonly<Record<string, string>> = (stored) =>
     stored,
+  openSecret: (sealed: string) => string = () => {
+    throw new Error('no way to open secrets was given');
+  },
 ): PreparedAttempt {
   const base: AttemptBase = {
     id: attemptId,
@@ -59,26 +70,20 @@ export function prepareAttempt(
     startedAt,
     url: webhook.url,
   };
-  if (events.length === 0) {
-    const attempt: Attempt = {
-      ...base,
-      durationMs: 0,
-      requestHeaders: {},
-      responseStatus: null,
-      responseHeaders: null,
-      responseBody: null,
-      error: 'the event is no longer stored',
-      nextAttemptAt: null,
-    };
-    return {
-      kind: 'settled',
-      record: { attempt, verdict: 'failed', nextAttemptAt: null, disableIfFailingSince: 0 },
-    };
-  }
-  const body = buildPayload(delivery.format, delivery.webhookName, events);
+  if (events.length === 0) return settledFailure(base, 'the event is no longer stored');
+  // Only a template can use the secret (`{{$secret}}`): the others never open it.
+  const newest = isTemplated(delivery.format) ? secrets[0] : undefined;
+  const rendered = renderDeliveryBody(
+    delivery.format,
+    { name: delivery.webhookName, template: webhook.template },
+    events,
+    newest ? openSecret(newest.sealed) : null,
+  );
+  if (!rendered.ok) return settledFailure(base, `The body could not be rendered: ${rendered.error}`);
+  const body = rendered.body;
   const headers: Record<string, string> = {
     ...openHeaders(webhook.headers),
-    'content-type': 'application/json',
+    'content-type': rendered.contentType,
     'user-agent': USER_AGENT,
     ...signatureHeaders(
       secrets.map((secret) => keyOf(secret.sealed)),
@@ -91,7 +96,25 @@ export function prepareAttempt(
     // An unsigned webhook still carries a stable id for de-duplication.
     headers['webhook-id'] = delivery.id;
   }
-  return { kind: 'send', base, request: { url: webhook.url, headers, body } };
+  return { kind: 'send', base, request: { url: webhook.url, headers, body }, format: delivery.format };
+}
+
+/** An attempt over before it starts: failed, not retried. */
+function settledFailure(base: AttemptBase, error: string): PreparedAttempt {
+  const attempt: Attempt = {
+    ...base,
+    durationMs: 0,
+    requestHeaders: {},
+    responseStatus: null,
+    responseHeaders: null,
+    responseBody: null,
+    error,
+    nextAttemptAt: null,
+  };
+  return {
+    kind: 'settled',
+    record: { attempt, verdict: 'failed', nextAttemptAt: null, disableIfFailingSince: 0 },
+  };
 }
 
 /**
@@ -100,7 +123,11 @@ export function prepareAttempt(
  * `random` in [0, 1) spreads the retry by the policy's jitter.
  */
 export function settleAttempt(
-  prepared: { readonly base: AttemptBase; readonly request: AttemptRequest },
+  prepared: {
+    readonly base: AttemptBase;
+    readonly request: AttemptRequest;
+    readonly format?: PayloadFormat | undefined;
+  },
   attemptsLeft: number,
   result: SendResult,
   finishedAt: number,
@@ -108,7 +135,11 @@ export function settleAttempt(
   random: number,
 ): AttemptRecord {
   const { base, request } = prepared;
-  const outcome = classifyStatus(result.status, parseRetryAfter(result.headers?.['retry-after'], finishedAt));
+  const outcome = classifyStatus(
+    result.status,
+    parseRetryAfter(result.headers?.['retry-after'], finishedAt),
+    prepared.format,
+  );
   let verdict: AttemptVerdict;
   let nextAttemptAt: number | null = null;
   if (outcome.kind === 'success') verdict = 'succeeded';

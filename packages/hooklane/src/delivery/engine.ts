@@ -186,8 +186,14 @@ export class DeliveryEngine {
       startedAt,
       (sealed) => this.#keyOf(sealed),
       (stored) => openHeaderValues(stored, this.#deps.secretBox),
+      (sealed) => this.#deps.secretBox.open(sealed),
     );
-    if (prepared.kind === 'settled') return prepared.record;
+    // What operational events need (core/operational-events.ts): the event, and a recovery hint.
+    const context = {
+      eventId: claimed.delivery.eventId,
+      webhookFailing: claimed.webhook.failingSince !== null,
+    };
+    if (prepared.kind === 'settled') return { ...prepared.record, ...context };
     const { url, headers, body } = prepared.request;
     const result = await sender.send(url, headers, body, this.#abort.signal);
     if (this.#abort.signal.aborted) return null;
@@ -196,14 +202,10 @@ export class DeliveryEngine {
     // signatures are built, so startedAt + duration can fall short of the end, and a retry
     // counted from it came early (186 ms after a 200 ms step, once, on a loaded CI machine).
     const finishedAt = Math.max(now(), startedAt + result.durationMs);
-    const record = settleAttempt(
-      prepared,
-      claimed.delivery.attemptsLeft,
-      result,
-      finishedAt,
-      this.#options,
-      random(),
-    );
+    const record = {
+      ...settleAttempt(prepared, claimed.delivery.attemptsLeft, result, finishedAt, this.#options, random()),
+      ...context,
+    };
     const { attempt, verdict, nextAttemptAt } = record;
     metrics.deliveryOutcomes.inc({ outcome: verdict });
     metrics.attemptDuration.observe({ outcome: verdict }, result.durationMs / 1000);

@@ -43,8 +43,13 @@ export const presentWebhook = (webhook: Webhook, role: Role) => ({
   name: webhook.name,
   url: webhook.url,
   events: webhook.events,
-  filters: { content_ids: webhook.filters.contentIds },
+  // `match` and `template` appear only when set, so webhooks without them read as before.
+  filters: {
+    content_ids: webhook.filters.contentIds,
+    ...(webhook.filters.match != null && { match: webhook.filters.match }),
+  },
   format: webhook.format,
+  ...(webhook.template != null && { template: webhook.template }),
   batch_window_ms: webhook.batchWindowMs,
   headers: headersForRole(webhook.headers, role),
   enabled: webhook.enabled,

@@ -117,15 +117,39 @@ const EventNames = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
   maxItems: 100,
   description: 'Catalog type ids, custom event names, or ["*"]',
 });
+const Match = Type.Unknown({
+  description:
+    'A payload filter: a JSON condition over the event, e.g. {"name": "appcues:nps_score", "attributes.score": {"$lte": 6}}. Paths in dot notation; operators $eq $neq $gt $gte $lt $lte $in $nin $exists $startsWith $endsWith $contains, combined with $and $or $not. null removes it. A bad filter is refused with a 400 naming the path and operator (docs/destinations.md).',
+});
 const Filters = Type.Object(
   {
     content_ids: Type.Optional(
       Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
     ),
+    match: Type.Optional(Match),
   },
   { additionalProperties: false },
 );
-const Format = Type.Union(PAYLOAD_FORMATS.map((format) => Type.Literal(format)));
+const Format = Type.Union(
+  PAYLOAD_FORMATS.map((format) => Type.Literal(format)),
+  {
+    description:
+      'appcues, usetiful, standard; template (with `template`); or a ready-made destination: slack, teams, google_sheets (needs a secret: it is sent as `token`), zapier.',
+  },
+);
+const Template = Type.Object(
+  {
+    body: Type.Unknown({
+      description: 'The JSON to send, with {{path}} placeholders and {{path | default}} defaults',
+    }),
+    content_type: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    escape: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('slack')])),
+  },
+  {
+    additionalProperties: false,
+    description: 'For format "template": the body to render for each event (docs/destinations.md).',
+  },
+);
 const Headers = Type.Record(Type.String(), Type.String({ maxLength: 4096 }), {
   maxProperties: 20,
   description:
@@ -160,6 +184,7 @@ export const CreateWebhookBody = Type.Object(
     events: EventNames,
     filters: Type.Optional(Filters),
     format: Type.Optional(Format),
+    template: Type.Optional(Nullable(Template)),
     batch_window_ms: Type.Optional(BatchWindow),
     secret: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 500 }))),
     headers: Type.Optional(Headers),
@@ -176,6 +201,7 @@ export const UpdateWebhookBody = Type.Object(
     events: Type.Optional(EventNames),
     filters: Type.Optional(Filters),
     format: Type.Optional(Format),
+    template: Type.Optional(Nullable(Template)),
     batch_window_ms: Type.Optional(BatchWindow),
     headers: Type.Optional(Headers),
     enabled: Type.Optional(Type.Boolean()),
@@ -189,8 +215,12 @@ export const WebhookResponse = Type.Object({
   name: Type.String(),
   url: Type.String(),
   events: Type.Array(Type.String()),
-  filters: Type.Object({ content_ids: Nullable(Type.Array(Type.String())) }),
+  filters: Type.Object({
+    content_ids: Nullable(Type.Array(Type.String())),
+    match: Type.Optional(Type.Unknown({ description: 'The payload filter, when it has one' })),
+  }),
   format: Type.String(),
+  template: Type.Optional(Type.Unknown({ description: 'For format "template": its template' })),
   batch_window_ms: Type.Integer(),
   headers: Type.Record(Type.String(), Type.String(), {
     description: 'Values are encrypted at rest; shown to admin keys and root, "[hidden]" to others.',
@@ -409,4 +439,37 @@ export const PortalSessionResponse = Type.Object({
   capabilities: Type.Array(Type.String()),
   name: Nullable(Type.String()),
   expires_at: Time,
+});
+
+export const PreviewBody = Type.Object(
+  {
+    events: Type.Optional(
+      Type.Array(Type.Record(Type.String(), Type.Unknown()), {
+        minItems: 1,
+        maxItems: 20,
+        description: "Events to render, as senders send them; left out: the account's last 20 events",
+      }),
+    ),
+    filters: Type.Optional(Type.Object({ match: Type.Optional(Match) }, { additionalProperties: false })),
+    format: Format,
+    template: Type.Optional(Nullable(Template)),
+  },
+  { additionalProperties: false },
+);
+export const PreviewResponse = Type.Object({
+  template: Nullable(
+    Type.Unknown({
+      description: 'The template the format amounts to (null for appcues, usetiful, standard)',
+    }),
+  ),
+  data: Type.Array(
+    Type.Object({
+      event_id: Nullable(Type.String()),
+      name: Nullable(Type.String()),
+      matches: Type.Boolean({ description: 'Whether the payload filter lets the event through' }),
+      content_type: Nullable(Type.String()),
+      body: Nullable(Type.String({ description: 'The body this event would be sent with' })),
+      error: Nullable(Type.String({ description: 'Why the body cannot be rendered for this event' })),
+    }),
+  ),
 });

@@ -1,6 +1,6 @@
 import { HooklaneError, notFound } from '../core/errors.ts';
 import type { Attempt, Delivery } from '../core/model.ts';
-import { buildPayload } from '../core/payload-formats.ts';
+import { isTemplated, renderDeliveryBody } from '../core/payload-formats.ts';
 import type { DeliveryFilter, Page } from '../store/store.ts';
 import type { ServiceContext } from './context.ts';
 
@@ -31,10 +31,23 @@ export function createDeliveryService({ store, bus, now }: ServiceContext) {
       if (!found) throw notFound('Delivery');
       const { delivery, attempts } = found;
       const events = await store.eventsOfDelivery(delivery);
+      // A template renders with the webhook's template as it is now; its secret is not shown.
+      const webhook = isTemplated(delivery.format)
+        ? await store.getWebhook(accountId, delivery.webhookId)
+        : null;
+      const rendered =
+        events.length > 0
+          ? renderDeliveryBody(
+              delivery.format,
+              { name: delivery.webhookName, template: webhook?.template },
+              events,
+              '[hidden]',
+            )
+          : null;
       return {
         delivery,
         attempts,
-        body: events.length > 0 ? buildPayload(delivery.format, delivery.webhookName, events) : null,
+        body: rendered?.ok ? rendered.body : null,
         eventIds: events.map((event) => event.id),
       };
     },

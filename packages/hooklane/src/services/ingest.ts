@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { OPERATIONAL_PREFIX } from '../core/catalog.ts';
 import { HooklaneError } from '../core/errors.ts';
 import { finaliseEvent } from '../core/event-envelope.ts';
 import { createEventChecker } from '../core/event-validation.ts';
@@ -51,6 +52,13 @@ export function createIngestService({ store, config, metrics, bus, now }: Servic
           );
         }
         const event = candidate as Record<string, unknown>;
+        if (typeof event.name === 'string' && event.name.startsWith(OPERATIONAL_PREFIX)) {
+          throw new HooklaneError(
+            'invalid_event',
+            `Event ${index} is invalid at /name: names starting with "${OPERATIONAL_PREFIX}" are Hooklane's own.`,
+            { index, problems: [{ path: '/name', message: 'reserved prefix' }] },
+          );
+        }
         const final = finaliseEvent(event, accountId, at, randomUUID);
         if (Buffer.byteLength(final.body) > config.maxEventBytes) {
           throw new HooklaneError(

@@ -1,9 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { contentIdOf, findEventType } from '../core/catalog.ts';
+import { type PresetFormat, presetTemplate } from '../core/destination-presets.ts';
 import { HooklaneError, notFound } from '../core/errors.ts';
 import { finaliseEvent } from '../core/event-envelope.ts';
+import { payloadFilterOf } from '../core/fan-out.ts';
 import { ID_PREFIX, newId } from '../core/ids.ts';
-import type { Delivery, PayloadFormat, StoredSecret, Webhook, WebhookTrigger } from '../core/model.ts';
+import type {
+  Delivery,
+  PayloadFormat,
+  StoredEvent,
+  StoredSecret,
+  Webhook,
+  WebhookTrigger,
+} from '../core/model.ts';
+import { manuallyDisabled } from '../core/operational-events.ts';
+import { type JsonObject, matches, parseFilter } from '../core/payload-filter.ts';
+import { isTemplated, renderDeliveryBody } from '../core/payload-formats.ts';
+import { parseTemplate, type TemplateDefinition } from '../core/payload-template.ts';
 import { generateWebhookSecret } from '../core/secrets.ts';
 import { checkStaticHeaders, openHeaderValues, sealHeaderValues } from '../core/static-headers.ts';
 import { checkWebhookUrl } from '../core/url-policy.ts';
@@ -15,8 +28,16 @@ export interface WebhookInput {
   readonly name: string;
   readonly url: string;
   readonly events: readonly string[];
-  readonly filters?: { readonly contentIds?: readonly string[] | null | undefined } | undefined;
+  readonly filters?:
+    | {
+        readonly contentIds?: readonly string[] | null | undefined;
+        /** A payload filter (core/payload-filter.ts); null removes it, undefined leaves it. */
+        readonly match?: unknown;
+      }
+    | undefined;
   readonly format?: PayloadFormat | undefined;
+  /** For `format: "template"`: the template (core/payload-template.ts). */
+  readonly template?: unknown;
   readonly batchWindowMs?: number | undefined;
   /** Omitted: generated. A string: used as given. null: the webhook is unsigned. */
   readonly secret?: string | null | undefined;
@@ -26,6 +47,89 @@ export interface WebhookInput {
 }
 
 export type WebhookPatch = Partial<Omit<WebhookInput, 'secret'>>;
+
+/** What a preview renders: a webhook's would-be filter, format and template. */
+export interface PreviewInput {
+  /** Events as a sender sends them; left out: the account's last {@link PREVIEW_EVENTS}. */
+  readonly events?: readonly Record<string, unknown>[] | undefined;
+  readonly match?: unknown;
+  readonly format: PayloadFormat;
+  readonly template?: unknown;
+}
+
+export interface PreviewItem {
+  readonly eventId: string | null;
+  readonly name: string | null;
+  readonly matches: boolean;
+  readonly contentType: string | null;
+  readonly body: string | null;
+  readonly error: string | null;
+}
+
+/** How many of the account's events a preview renders when none are given. */
+export const PREVIEW_EVENTS = 20;
+
+/** What `{{$secret}}` shows in a preview: the real secret belongs to a webhook not yet saved. */
+export const PREVIEW_SECRET = '<the webhook secret>';
+
+/**
+ * A payload filter as given (undefined: left as it is; null: none), parsed to check it; a
+ * 400 whose details name each bad path (`body/filters/match/...`) and operator.
+ */
+function checkMatch(match: unknown): JsonObject | null | undefined {
+  if (match === undefined || match === null) return match;
+  const parsed = parseFilter(match);
+  if (parsed.ok) return match as JsonObject;
+  const details = parsed.problems.map((problem) => ({
+    path: `body/filters/match${problem.path}`,
+    message: problem.message,
+  }));
+  const first = details[0];
+  throw new HooklaneError(
+    'validation_failed',
+    `Invalid filters.match: ${first?.path}: ${first?.message}`,
+    details,
+  );
+}
+
+/** The template a webhook of `format` keeps: required for `template`, refused for any other format. */
+function checkTemplate(format: PayloadFormat, template: unknown): TemplateDefinition | null | undefined {
+  if (format !== 'template') {
+    if (template === undefined || template === null) return template;
+    throw new HooklaneError(
+      'validation_failed',
+      `A template is used only with "format": "template", not "${format}".`,
+      [{ path: 'body/template', message: 'only with format "template"' }],
+    );
+  }
+  if (template === undefined || template === null) {
+    throw new HooklaneError(
+      'validation_failed',
+      'The template format needs a template: {"body": ..., "content_type"?: ...}.',
+      [{ path: 'body/template', message: 'required with format "template"' }],
+    );
+  }
+  const parsed = parseTemplate(template);
+  if (parsed.ok) return parsed.template.definition;
+  const details = parsed.problems.map((problem) => ({
+    path: `body/template${problem.path}`,
+    message: problem.message,
+  }));
+  const first = details[0];
+  throw new HooklaneError(
+    'validation_failed',
+    `Invalid template: ${first?.path}: ${first?.message}`,
+    details,
+  );
+}
+
+function sheetsNeedSecret(): HooklaneError {
+  return new HooklaneError(
+    'validation_failed',
+    "The google_sheets format sends the webhook's secret as `token`, so the webhook needs one: leave `secret` out to have one generated.",
+    [{ path: 'body/secret', message: 'required with format "google_sheets"' }],
+  );
+}
 
 /** Webhooks: subscriptions, their secrets, and the `test` action. */
 export function createWebhookService(ctx: ServiceContext) {
@@ -90,6 +194,10 @@ export function createWebhookService(ctx: ServiceContext) {
       const url = checkUrl(input.url);
       const trigger = (await checkTrigger(accountId, input.trigger, null)) ?? null;
       const secret = input.secret === undefined ? generateWebhookSecret() : input.secret;
+      const format = input.format ?? 'appcues';
+      const match = checkMatch(input.filters?.match);
+      const template = checkTemplate(format, input.template);
+      if (format === 'google_sheets' && secret === null) throw sheetsNeedSecret();
       const at = now();
       const webhook: Webhook = {
         id: newId(ID_PREFIX.webhook, at),
@@ -97,8 +205,12 @@ export function createWebhookService(ctx: ServiceContext) {
         name: input.name,
         url,
         events: [...new Set(input.events)],
-        filters: { contentIds: input.filters?.contentIds ? [...input.filters.contentIds] : null },
-        format: input.format ?? 'appcues',
+        filters: {
+          contentIds: input.filters?.contentIds ? [...input.filters.contentIds] : null,
+          match: match ?? null,
+        },
+        format,
+        template: template ?? null,
         batchWindowMs: input.batchWindowMs ?? 0,
         headers: checkStaticHeaders(input.headers ?? {}),
         enabled: input.enabled ?? true,
@@ -131,14 +243,34 @@ export function createWebhookService(ctx: ServiceContext) {
      * webhook). Re-enabling a disabled webhook clears its failure streak.
      */
     async update(accountId: string, id: string, patch: WebhookPatch): Promise<Webhook> {
-      await find(accountId, id);
+      const current = await find(accountId, id);
+      const match = checkMatch(patch.filters?.match);
+      const format = patch.format ?? current.format;
+      // A template is kept while the format stays `template`, and dropped when it changes.
+      const template =
+        format !== 'template'
+          ? checkTemplate(format, patch.template)
+          : patch.template !== undefined
+            ? checkTemplate(format, patch.template)
+            : checkTemplate(format, current.template ?? undefined);
+      if (format === 'google_sheets' && !current.signed) throw sheetsNeedSecret();
       const changes: WebhookChanges = {
         ...(patch.name !== undefined && { name: patch.name }),
         ...(patch.url !== undefined && { url: checkUrl(patch.url) }),
         ...(patch.events !== undefined && { events: [...new Set(patch.events)] }),
         ...(patch.filters !== undefined && {
-          filters: { contentIds: patch.filters.contentIds ? [...patch.filters.contentIds] : null },
+          filters: {
+            // A patch of `match` alone keeps the content ids (`filters: {}` clears them, as before).
+            contentIds:
+              patch.filters.contentIds === undefined && match !== undefined
+                ? current.filters.contentIds
+                : patch.filters.contentIds
+                  ? [...patch.filters.contentIds]
+                  : null,
+            ...(match !== undefined && { match }),
+          },
         }),
+        ...((patch.format !== undefined || patch.template !== undefined) && { template: template ?? null }),
         ...(patch.format !== undefined && { format: patch.format }),
         ...(patch.batchWindowMs !== undefined && { batchWindowMs: patch.batchWindowMs }),
         ...(patch.headers !== undefined && {
@@ -147,8 +279,14 @@ export function createWebhookService(ctx: ServiceContext) {
         ...(patch.enabled !== undefined && { enabled: patch.enabled }),
         ...(patch.trigger !== undefined && { trigger: await checkTrigger(accountId, patch.trigger, id) }),
       };
-      const updated = await store.updateWebhook(accountId, id, changes, now());
+      const at = now();
+      const updated = await store.updateWebhook(accountId, id, changes, at);
       if (!updated) throw notFound('Webhook');
+      if (current.enabled && !updated.enabled && patch.enabled === false) {
+        // Told after the edit commits, not with it: a crash in between loses this one event.
+        const event = manuallyDisabled(updated, randomUUID(), at);
+        if ((await store.ingest(accountId, [event], at)).deliveriesCreated > 0) bus.workAvailable();
+      }
       if (changes.enabled) bus.workAvailable();
       return opened(updated);
     },
@@ -174,11 +312,67 @@ export function createWebhookService(ctx: ServiceContext) {
       secret: string | null | undefined,
       graceMs?: number,
     ): Promise<{ secret: string | null; previousValidUntil: number }> {
-      await find(accountId, id);
+      const webhook = await find(accountId, id);
       const next = secret === undefined ? generateWebhookSecret() : secret;
+      if (next === null && webhook.format === 'google_sheets') throw sheetsNeedSecret();
       const graceUntil = next === null ? now() : now() + (graceMs ?? config.secretGraceMs);
       await store.replaceSecret(id, next === null ? null : seal(next), graceUntil, now());
       return { secret: next, previousValidUntil: graceUntil };
+    },
+
+    /**
+     * Renders a would-be webhook's body for the given events or the account's last ones, and
+     * says which its payload filter lets through: nothing is stored or sent.
+     */
+    async preview(
+      accountId: string,
+      input: PreviewInput,
+    ): Promise<{ template: TemplateDefinition | null; items: PreviewItem[] }> {
+      const match = checkMatch(input.match);
+      const template = checkTemplate(input.format, input.template) ?? null;
+      const filter = match ? payloadFilterOf({ contentIds: null, match }) : null;
+      const at = now();
+      const events: StoredEvent[] = input.events
+        ? input.events.map((raw) => {
+            const final = finaliseEvent(raw, accountId, at, randomUUID);
+            return {
+              accountId,
+              id: final.id,
+              name: typeof raw.name === 'string' ? raw.name : '',
+              typeId: null,
+              userId: typeof raw.user_id === 'string' ? raw.user_id : '',
+              contentId: null,
+              occurredAt: final.occurredAt,
+              ingestedAt: at,
+              body: final.body,
+            };
+          })
+        : await store.recentEvents(accountId, PREVIEW_EVENTS);
+      const items = events.map((event): PreviewItem => {
+        const json: unknown = JSON.parse(event.body);
+        const rendered = renderDeliveryBody(
+          input.format,
+          { name: 'preview', template },
+          [event],
+          PREVIEW_SECRET,
+        );
+        return {
+          eventId: event.id,
+          name: event.name,
+          matches: filter === null || (filter !== undefined && matches(filter, json)),
+          contentType: rendered.ok ? rendered.contentType : null,
+          body: rendered.ok ? rendered.body : null,
+          error: rendered.ok ? null : rendered.error,
+        };
+      });
+      const first = events[0] === undefined ? undefined : (JSON.parse(events[0].body) as unknown);
+      const shown =
+        input.format === 'template'
+          ? template
+          : isTemplated(input.format)
+            ? presetTemplate(input.format as PresetFormat, { event: first })
+            : null;
+      return { template: shown, items };
     },
 
     /** Sends the catalog sample of a type (fresh id, this account) to this webhook only. */

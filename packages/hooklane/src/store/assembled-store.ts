@@ -24,7 +24,7 @@ export interface StoreParts {
   readonly deliveries: Part<
     'listDeliveries' | 'getDelivery' | 'listAttempts' | 'getDeliveryWithAttempts' | 'eventsOfDelivery'
   > &
-    Part<'retryDelivery' | 'recoverDeliveries' | 'queueStats' | 'getEvents'> &
+    Part<'retryDelivery' | 'recoverDeliveries' | 'queueStats' | 'getEvents' | 'recentEvents'> &
     Part<'countRecoverable' | 'accountActivity'>;
   readonly portalSessions: Part<'insertPortalSession' | 'findPortalSessionByHash' | 'deletePortalSessions'>;
   readonly retention: Part<'pruneBefore'>;
@@ -87,6 +87,7 @@ export abstract class AssembledStore implements Store {
   recoverDeliveries: Store['recoverDeliveries'] = (...a) => this.#parts.deliveries.recoverDeliveries(...a);
   queueStats: Store['queueStats'] = () => this.#parts.deliveries.queueStats();
   getEvents: Store['getEvents'] = (...a) => this.#parts.deliveries.getEvents(...a);
+  recentEvents: Store['recentEvents'] = (...a) => this.#parts.deliveries.recentEvents(...a);
   countRecoverable: Store['countRecoverable'] = (...a) => this.#parts.deliveries.countRecoverable(...a);
   accountActivity: Store['accountActivity'] = (...a) => this.#parts.deliveries.accountActivity(...a);
 

@@ -12,6 +12,9 @@ import type {
   StoredSecret,
   Webhook,
 } from '../core/model.ts';
+import type { WebhookBefore } from '../core/operational-events.ts';
+import type { JsonObject } from '../core/payload-filter.ts';
+import type { TemplateDefinition } from '../core/payload-template.ts';
 import type { AccountActivity, DeliveryCount, NewEvent } from './store.ts';
 
 /** Row → model mapping, shared by both adapters (JSON travels as text, times as integers). */
@@ -69,8 +72,12 @@ export function toWebhook(row: Row): Webhook {
     name: str(row.name),
     url: str(row.url),
     events: json<string[]>(row.events, []),
-    filters: { contentIds: json<string[] | null>(row.content_ids, null) },
+    filters: {
+      contentIds: json<string[] | null>(row.content_ids, null),
+      match: json<JsonObject | null>(row.match_filter, null),
+    },
     format: str(row.format) as PayloadFormat,
+    template: json<TemplateDefinition | null>(row.template, null),
     batchWindowMs: num(row.batch_window_ms),
     headers: json<Record<string, string>>(row.headers, {}),
     enabled: Boolean(row.enabled),
@@ -85,7 +92,7 @@ export function toWebhook(row: Row): Webhook {
 
 /** Column values of a webhook, in the order of WEBHOOK_COLUMNS. */
 export const WEBHOOK_COLUMNS =
-  'id, account_id, name, url, events, content_ids, format, batch_window_ms, headers, enabled, disabled_reason, failing_since, signed, created_at, updated_at, trigger_spec';
+  'id, account_id, name, url, events, content_ids, format, batch_window_ms, headers, enabled, disabled_reason, failing_since, signed, created_at, updated_at, trigger_spec, match_filter, template';
 
 export function webhookValues(w: Webhook): (string | number | boolean | null)[] {
   return [
@@ -105,7 +112,21 @@ export function webhookValues(w: Webhook): (string | number | boolean | null)[] 
     w.createdAt,
     w.updatedAt,
     w.trigger ? JSON.stringify(w.trigger) : null,
+    w.filters.match == null ? null : JSON.stringify(w.filters.match),
+    w.template == null ? null : JSON.stringify(w.template),
   ];
+}
+
+/** What operational events need of a webhook before a result write (core/operational-events.ts). */
+export function toWebhookBefore(row: Row): WebhookBefore {
+  return {
+    id: str(row.id),
+    accountId: str(row.account_id),
+    name: str(row.name),
+    url: str(row.url),
+    failingSince: numOrNull(row.failing_since),
+    consecutiveFailures: num(row.consecutive_failures ?? 0),
+  };
 }
 
 /** `SQL.insertSecret`'s parameters. */

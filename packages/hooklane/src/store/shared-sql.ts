@@ -4,7 +4,7 @@
 
 import type { WebhookOutcome } from '../core/attempt-outcome.ts';
 import { WEBHOOK_COLUMNS } from './rows.ts';
-import type { DeliveryFilter, Page, WebhookChanges } from './store.ts';
+import type { AttemptRecord, DeliveryFilter, Page, WebhookChanges } from './store.ts';
 
 /** What differs in the text of a statement both backends run, named rather than tested for. */
 export interface SqlDialect {
@@ -43,6 +43,8 @@ export const SQL = {
   insertSecret:
     'INSERT INTO webhook_secrets (webhook_id, sealed, created_at, expires_at) VALUES ($1, $2, $3, $4)',
   webhook: 'SELECT * FROM webhooks WHERE account_id = $1 AND id = $2',
+  /** An account's (`$1`) last `$2` events, the newest first. */
+  recentEvents: 'SELECT * FROM events WHERE account_id = $1 ORDER BY ingested_at DESC, id DESC LIMIT $2',
   webhooksPage: `SELECT * FROM webhooks WHERE account_id = $1 AND (CAST($2 AS TEXT) IS NULL OR id < $2)
     ORDER BY id DESC LIMIT $3`,
   deleteWebhook: 'DELETE FROM webhooks WHERE account_id = $1 AND id = $2',
@@ -65,6 +67,11 @@ export const SQL = {
 
   /** A failing webhook's streak: since `$1`, unless it has one and `$3` (restart) is false. */
   continueStreak: 'UPDATE webhooks SET failing_since = $1 WHERE id = $2 AND (failing_since IS NULL OR $3)',
+  /** What operational events need of webhooks (rows.ts toWebhookBefore), as columns to select. */
+  webhookBeforeColumns: 'id, account_id, name, url, failing_since, consecutive_failures',
+  /** A webhook's (`$2`) failed attempts in a row, `$1` (core/operational-events.ts). */
+  setConsecutiveFailures:
+    'UPDATE webhooks SET consecutive_failures = $1 WHERE id = $2 AND consecutive_failures <> $1',
   /** A webhook whose last attempt succeeded. */
   endStreak: 'UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL',
   /** Disables `$3` (reason `$1`, at `$2`) if `$4`, or if it has been failing since `$5` or earlier. */
@@ -178,6 +185,11 @@ export function updateWebhookSql(
   if (changes.filters !== undefined) {
     const ids = changes.filters.contentIds;
     columns.push(['content_ids', ids === null ? null : JSON.stringify(ids)]);
+    const match = changes.filters.match;
+    if (match !== undefined) columns.push(['match_filter', match === null ? null : JSON.stringify(match)]);
+  }
+  if (changes.template !== undefined) {
+    columns.push(['template', changes.template === null ? null : JSON.stringify(changes.template)]);
   }
   if (changes.format !== undefined) columns.push(['format', changes.format]);
   if (changes.batchWindowMs !== undefined) columns.push(['batch_window_ms', changes.batchWindowMs]);
@@ -193,6 +205,7 @@ export function updateWebhookSql(
     params.push(true);
     set.push(
       `failing_since = CASE WHEN enabled = $${params.length} THEN failing_since ELSE NULL END`,
+      `consecutive_failures = CASE WHEN enabled = $${params.length} THEN consecutive_failures ELSE 0 END`,
       `enabled = $${params.length}`,
       'disabled_reason = NULL',
     );
@@ -209,6 +222,18 @@ export function updateWebhookSql(
       RETURNING *`,
     params,
   };
+}
+
+/**
+ * The webhooks of a result batch that may yield operational events: those with a failure, and
+ * those failing before as far as their claim knew (a success may be their recovery).
+ */
+export function watchedWebhooks(results: readonly AttemptRecord[]): string[] {
+  return [
+    ...new Set(
+      results.filter((r) => r.verdict !== 'succeeded' || r.webhookFailing).map((r) => r.attempt.webhookId),
+    ),
+  ].sort();
 }
 
 /** The write of a webhook's streak as an attempt outcome plans it. */

@@ -14,7 +14,10 @@ import type {
 
 /** The editable fields of a webhook, already validated; a field left out is not written. */
 export type WebhookChanges = Partial<
-  Pick<Webhook, 'name' | 'url' | 'events' | 'filters' | 'format' | 'batchWindowMs' | 'headers' | 'enabled'>
+  Pick<
+    Webhook,
+    'name' | 'url' | 'events' | 'filters' | 'format' | 'batchWindowMs' | 'headers' | 'enabled' | 'template'
+  >
 > & { readonly trigger?: Webhook['trigger'] };
 
 /**
@@ -159,6 +162,8 @@ export interface Store {
   queueStats(): Promise<{ pending: number; oldestPendingAt: number | null }>;
   /** The stored events among `ids`, in the order of `ids`. */
   getEvents(accountId: string, ids: readonly string[]): Promise<StoredEvent[]>;
+  /** The account's last `limit` events, the newest first (a template's preview). */
+  recentEvents(accountId: string, limit: number): Promise<StoredEvent[]>;
   /**
    * Retention: deletes up to `batchSize` finished deliveries (with their attempts) created
    * before `cutoff`, and events ingested before it that no delivery refers to any more.
@@ -261,4 +266,11 @@ export type { AttemptVerdict };
 /** A finished attempt and its verdict; what it does is decided by core/attempt-outcome.ts. */
 export interface AttemptRecord extends JudgedAttempt {
   readonly attempt: Attempt;
+  /** The event its delivery carries (the first of a batch), for operational events. */
+  readonly eventId?: string | undefined;
+  /**
+   * Whether the webhook was failing as far as the claim knew: a success may then be its
+   * recovery, which a store checks in the write's transaction.
+   */
+  readonly webhookFailing?: boolean | undefined;
 }

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { anyBatches, batchHasRoom, fanOut, MAX_BATCH_EVENTS } from '../../src/core/fan-out.ts';
+import {
+  anyBatches,
+  batchHasRoom,
+  fanOut,
+  MAX_BATCH_EVENTS,
+  payloadFilterOf,
+} from '../../src/core/fan-out.ts';
 import type { Webhook } from '../../src/core/model.ts';
 import { sampleWebhook } from '../helpers/store-fixtures.ts';
 
@@ -52,4 +58,29 @@ test('a batch takes events until it holds MAX_BATCH_EVENTS', () => {
   assert.equal(batchHasRoom(0), true);
   assert.equal(batchHasRoom(MAX_BATCH_EVENTS - 1), true);
   assert.equal(batchHasRoom(MAX_BATCH_EVENTS), false);
+});
+
+test('a payload filter decides on the event body, parsed once per kept webhook', () => {
+  const filters = { contentIds: null, match: { 'attributes.score': { $lte: 6 } } };
+  const filtered = hook('filtered', { filters });
+  const nps = (id: string, score: number) => ({
+    ...event,
+    id,
+    body: JSON.stringify({ id, attributes: { score } }),
+  });
+  assert.deepEqual(
+    fanOut([filtered, hook('all')], nps('low', 3), NOW).map((d) => d.webhook.id),
+    ['filtered', 'all'],
+  );
+  assert.deepEqual(
+    fanOut([filtered, hook('all')], nps('high', 9), NOW).map((d) => d.webhook.id),
+    ['all'],
+  );
+  // The same webhook object (as the stores keep them) gives the same parsed filter.
+  assert.equal(payloadFilterOf(filtered.filters), payloadFilterOf(filtered.filters));
+  assert.notEqual(payloadFilterOf(filtered.filters), null);
+  assert.equal(payloadFilterOf({ contentIds: null }), null);
+  // A stored filter that no longer parses matches nothing rather than everything.
+  const broken = hook('broken', { filters: { contentIds: null, match: { $nope: 1 } } });
+  assert.deepEqual(fanOut([broken], nps('low', 3), NOW), []);
 });

@@ -136,6 +136,105 @@ for (const backend of BACKENDS) {
       );
     });
 
+    test("recent events are the account's last ones, newest first", async (t) => {
+      const store = await setup(t);
+      await store.ingest('acc_1', [event('old')], T0);
+      await store.ingest('acc_1', [event('mid')], T0 + 1);
+      await store.ingest('acc_2', [event('other')], T0 + 2);
+      await store.ingest('acc_1', [event('new')], T0 + 3);
+      assert.deepEqual(
+        (await store.recentEvents('acc_1', 2)).map((e) => e.id),
+        ['new', 'mid'],
+      );
+      assert.deepEqual(
+        (await store.recentEvents('acc_1', 20)).map((e) => e.id),
+        ['new', 'mid', 'old'],
+      );
+    });
+
+    test('payload filters and templates are kept, edited, and decide fan-out', async (t) => {
+      const store = await setup(t);
+      const match = { 'attributes.score': { $lte: 6 } };
+      const template = { body: { score: '{{attributes.score}}' } };
+      const filtered = webhook({
+        events: ['*'],
+        filters: { contentIds: null, match },
+        format: 'template',
+        template,
+      });
+      await store.insertWebhook(filtered, null);
+      const read = await store.getWebhook('acc_1', filtered.id);
+      assert.deepEqual(read?.filters.match, match);
+      assert.deepEqual(read?.template, template);
+      const nps = (id: string, score: number) =>
+        event(id, {
+          name: 'appcues:nps_score',
+          typeId: 'nps_score',
+          body: JSON.stringify({ id, attributes: { score } }),
+        });
+      assert.equal((await store.ingest('acc_1', [nps('low', 3), nps('high', 9)], T0)).deliveriesCreated, 1);
+      const edited = await store.updateWebhook(
+        'acc_1',
+        filtered.id,
+        { filters: { contentIds: null, match: { 'attributes.score': { $gte: 9 } } } },
+        T0 + 1,
+      );
+      assert.deepEqual(edited?.template, template, 'a field left out is kept');
+      assert.equal(
+        (await store.ingest('acc_1', [nps('low2', 3), nps('high2', 9)], T0 + 2)).deliveriesCreated,
+        1,
+      );
+      assert.deepEqual(
+        (await store.listDeliveries('acc_1', {}, { before: null, limit: 50 })).map((d) => d.eventId).sort(),
+        ['high2', 'low'],
+      );
+    });
+
+    test('a gone result stores hooklane.webhook.disabled for the other webhooks, in the same write', async (t) => {
+      const store = await setup(t);
+      const gone = webhook({ events: ['*', 'hooklane.webhook.disabled'] });
+      const watcher = webhook({ events: ['hooklane.webhook.disabled'] });
+      const everything = webhook({ events: ['*'] });
+      for (const w of [gone, watcher, everything]) await store.insertWebhook(w, null);
+      await store.ingest('acc_1', [event('e1')], T0);
+      const claimed = (await claim(store, T0)).find((c) => c.webhook.id === gone.id);
+      assert.ok(claimed);
+      await store.recordAttempts([{ ...record(claimed, 'gone', T0 + 10), eventId: 'e1' }]);
+      const toWatcher = await store.listDeliveries(
+        'acc_1',
+        { webhookId: watcher.id },
+        { before: null, limit: 50 },
+      );
+      assert.equal(toWatcher.length, 1);
+      const [stored] = await store.getEvents('acc_1', [toWatcher[0]!.eventId]);
+      const body = JSON.parse(stored!.body);
+      assert.equal(body.name, 'hooklane.webhook.disabled');
+      assert.deepEqual(
+        { ...body.attributes },
+        {
+          webhookId: gone.id,
+          webhookName: gone.name,
+          webhookUrl: gone.url,
+          deliveryId: claimed.delivery.id,
+          eventId: 'e1',
+          lastStatus: 410,
+          reason: 'gone',
+        },
+      );
+      for (const other of [gone, everything]) {
+        const list = await store.listDeliveries(
+          'acc_1',
+          { webhookId: other.id },
+          { before: null, limit: 50 },
+        );
+        assert.deepEqual(
+          list.map((d) => d.eventId),
+          ['e1'],
+          'nothing about itself, nothing to `*`',
+        );
+      }
+    });
+
     test('claims lease due deliveries, respect the per-webhook cap, and expire', async (t) => {
       const store = await setup(t);
       const busy = webhook();

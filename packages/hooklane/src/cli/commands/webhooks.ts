@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { EVENT_TYPES, findEventType } from '../../core/catalog.ts';
 import { PAYLOAD_FORMATS } from '../../core/model.ts';
 import { type ApiClient, UsageError } from '../api-client.ts';
@@ -33,6 +33,17 @@ interface EditOptions {
   readonly batchWindow?: number;
   readonly header?: Record<string, string>;
   readonly contentId?: string[];
+  readonly match?: unknown;
+  readonly template?: unknown;
+}
+
+/** A JSON option value (a filter or a template), parsed; the server checks the rest. */
+function jsonArg(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError('expected JSON, e.g. \'{"attributes.score": {"$lte": 6}}\'.');
+  }
 }
 
 const webhookPath = (client: ApiClient, id: string, rest = '') =>
@@ -80,7 +91,13 @@ function editBody(options: EditOptions): Record<string, unknown> {
   if (options.format !== undefined) body.format = options.format;
   if (options.batchWindow !== undefined) body.batch_window_ms = options.batchWindow;
   if (options.header !== undefined) body.headers = options.header;
-  if (options.contentId !== undefined) body.filters = { content_ids: options.contentId };
+  if (options.contentId !== undefined || options.match !== undefined) {
+    body.filters = {
+      ...(options.contentId !== undefined && { content_ids: options.contentId }),
+      ...(options.match !== undefined && { match: options.match }),
+    };
+  }
+  if (options.template !== undefined) body.template = options.template;
   return body;
 }
 
@@ -104,7 +121,9 @@ function editOptions(command: Command): Command {
       'static header sent with every delivery, "Name: value" (repeatable)',
       headerArg,
     )
-    .option('--content-id <id>', 'only events about this flow/checklist/tour... (repeatable)', collectArg);
+    .option('--content-id <id>', 'only events about this flow/checklist/tour... (repeatable)', collectArg)
+    .option('--match <json>', 'payload filter, e.g. \'{"attributes.score": {"$lte": 6}}\'', jsonArg)
+    .option('--template <json>', 'template format: \'{"body": {...}, "content_type"?: ...}\'', jsonArg);
 }
 
 /** The sample type `webhooks test` sends by default: the webhook's first catalog type. */

@@ -11,6 +11,8 @@ import {
   DeliveryResponse,
   listOf,
   PageQuery,
+  PreviewBody,
+  PreviewResponse,
   RecoverBody,
   RotateSecretBody,
   TestWebhookBody,
@@ -25,8 +27,12 @@ const toPatch = (body: Static<typeof UpdateWebhookBody>): WebhookPatch => ({
   name: body.name,
   url: body.url,
   events: body.events,
-  filters: body.filters === undefined ? undefined : { contentIds: body.filters.content_ids ?? null },
+  filters:
+    body.filters === undefined
+      ? undefined
+      : { contentIds: body.filters.content_ids, match: body.filters.match },
   format: body.format,
+  template: body.template,
   batchWindowMs: body.batch_window_ms,
   headers: body.headers,
   enabled: body.enabled,
@@ -61,6 +67,42 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
       // A portal session without read_secrets creates signed webhooks but is not shown the secret.
       const shown = seesSecrets(request) ? { secret } : {};
       return reply.code(201).send({ ...presentWebhook(webhook, roleOf(request)), ...shown });
+    },
+  );
+
+  app.post(
+    '/v1/accounts/:acc/webhooks/preview',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary:
+          "Render a would-be webhook's bodies for the account's last 20 events (or the ones given), and say which its filter lets through",
+        params: AccountParams,
+        body: PreviewBody,
+        response: { 200: PreviewResponse, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const { acc } = request.params as Static<typeof AccountParams>;
+      const body = request.body as Static<typeof PreviewBody>;
+      const { template, items } = await webhooks.preview(acc, {
+        events: body.events,
+        match: body.filters?.match,
+        format: body.format,
+        template: body.template,
+      });
+      return {
+        template,
+        data: items.map((item) => ({
+          event_id: item.eventId,
+          name: item.name,
+          matches: item.matches,
+          content_type: item.contentType,
+          body: item.body,
+          error: item.error,
+        })),
+      };
     },
   );
 

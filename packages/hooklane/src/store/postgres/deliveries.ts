@@ -78,6 +78,11 @@ export function pgDeliveries(db: PgConnection): StoreParts['deliveries'] {
       const byId = new Map(rows.map((row) => [String(row.id), toEvent(row)]));
       return ids.flatMap((id) => byId.get(id) ?? []);
     },
+
+    async recentEvents(accountId, limit) {
+      const { rows } = await db.query(SQL.recentEvents, [accountId, limit]);
+      return rows.map(toEvent);
+    },
   };
 }
 

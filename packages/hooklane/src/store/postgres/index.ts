@@ -43,7 +43,8 @@ export class PostgresStore extends AssembledStore {
     const db = new PgConnection(options.connectionString, options.poolSize);
     const config = new ConfigCache(options.configKeepMs);
     const claim = pgClaim(db);
-    const recordAttempts = pgRecordAttempts(db, config, claim, options.vacuumEvery);
+    const ingest = pgIngest(db, config, options.deliveryAttempts);
+    const recordAttempts = pgRecordAttempts(db, config, claim, ingest.ingestWithin, options.vacuumEvery);
     super({
       connection: {
         migrate: () => db.migrate(),
@@ -55,7 +56,7 @@ export class PostgresStore extends AssembledStore {
       },
       accounts: pgAccounts(db, config),
       webhooks: pgWebhooks(db, config),
-      ingest: pgIngest(db, config, options.deliveryAttempts),
+      ingest,
       claim,
       recordAttempts,
       deliveries: pgDeliveries(db),

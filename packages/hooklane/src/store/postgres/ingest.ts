@@ -27,6 +27,16 @@ type WebhooksOf = Map<string, Webhook[]>;
 const keyOf = (accountId: string, eventId: string) => `${accountId}\u0000${eventId}`;
 
 /**
+ * Stores events, with their deliveries, in the transaction of `client` (a result write's, for
+ * operational events).
+ */
+export type PgIngestWithin = (
+  client: PoolClient,
+  events: readonly (NewEvent & { accountId: string })[],
+  now: number,
+) => Promise<void>;
+
+/**
  * Ingest with group commit: at most INGEST_FLUSHES groups are written at once, and each takes
  * every request queued meanwhile, so under load one commit (and one set of round trips)
  * serves many 202s, while a lone request still commits at once. Small requests that come
@@ -38,7 +48,7 @@ export function pgIngest(
   db: PgConnection,
   config: ConfigCache,
   deliveryAttempts: number,
-): StoreParts['ingest'] {
+): StoreParts['ingest'] & { ingestWithin: PgIngestWithin } {
   const queue: QueuedIngest[] = [];
   let flushes = 0;
 
@@ -245,6 +255,19 @@ export function pgIngest(
   };
 
   return {
+    async ingestWithin(client, events, now) {
+      const group = [...new Set(events.map((event) => event.accountId))].map(
+        (accountId): QueuedIngest => ({
+          accountId,
+          events: events.filter((event) => event.accountId === accountId),
+          now,
+          resolve: () => {},
+          reject: () => {},
+        }),
+      );
+      if (group.length > 0) await ingestWithLocks(client, group);
+    },
+
     ingest(accountId, events, now) {
       return new Promise((resolve, reject) => {
         queue.push({ accountId, events, now, resolve, reject });

@@ -1,10 +1,13 @@
 import { type AttemptOutcomes, planAttemptOutcomes, WEBHOOK_DISABLED } from '../../core/attempt-outcome.ts';
+import { planOperationalEvents } from '../../core/operational-events.ts';
 import type { StoreParts } from '../assembled-store.ts';
-import { disableWrite, streakWrite } from '../shared-sql.ts';
+import { toWebhookBefore } from '../rows.ts';
+import { disableWrite, SQL, streakWrite, watchedWebhooks } from '../shared-sql.ts';
 import type { AttemptRecord, ClaimedDelivery } from '../store.ts';
 import { claimParams, handOut } from './claim.ts';
 import type { ConfigCache } from './config-cache.ts';
 import type { PgConnection } from './connection.ts';
+import type { PgIngestWithin } from './ingest.ts';
 import { failPending } from './webhooks.ts';
 
 /** Results a process writes between two vacuums of the queue (PostgresStoreOptions.vacuumEvery). */
@@ -34,6 +37,7 @@ export function pgRecordAttempts(
   db: PgConnection,
   config: ConfigCache,
   { claimDue }: StoreParts['claim'],
+  ingestWithin: PgIngestWithin,
   vacuumEvery = DEFAULT_VACUUM_EVERY,
 ): StoreParts['recordAttempts'] & { idle(): Promise<void> } {
   let settledSinceVacuum = 0;
@@ -71,11 +75,12 @@ export function pgRecordAttempts(
     async recordAttempts(results, next) {
       if (results.length === 0) return next ? claimDue(next) : [];
       countSettled(results.length);
-      const failing = [
-        ...new Set(results.filter((r) => r.verdict !== 'succeeded').map((r) => r.attempt.webhookId)),
-      ];
-      if (failing.length === 0) {
-        // The common case, every attempt a success: one statement, one round trip, with the claim.
+      // The webhooks with a failure, and those failing as far as their claims knew (a success may
+      // be their recovery): their rows are read and locked, for the plan and operational events.
+      const watched = watchedWebhooks(results);
+      if (watched.length === 0) {
+        // The common case, every attempt a success of a healthy webhook: one statement, one round
+        // trip, with the claim.
         const values = recordValues(results, planAttemptOutcomes(results, new Set()));
         if (next) {
           const { rows } = await db.query(
@@ -95,22 +100,33 @@ export function pgRecordAttempts(
         // flight) is then waited for and seen, so the retry of a delivery in flight cannot outlive
         // it. Rows locked in one order (two result batches may be written at once, and a disable
         // locks its webhook before its deliveries) cannot deadlock.
-        const { rows } = await client.query<{ id: string; enabled: boolean }>(
-          'SELECT id, enabled FROM webhooks WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE',
-          [failing],
+        const { rows } = await client.query(
+          `SELECT ${SQL.webhookBeforeColumns}, enabled FROM webhooks WHERE id = ANY($1) ORDER BY id
+           FOR NO KEY UPDATE`,
+          [watched],
         );
-        const enabled = new Set(rows.filter((row) => row.enabled).map((row) => row.id));
+        const enabled = new Set(rows.filter((row) => row.enabled).map((row) => String(row.id)));
+        const before = new Map(rows.map((row) => [String(row.id), toWebhookBefore(row)]));
         const plan = planAttemptOutcomes(results, enabled);
         await db.query(recordAttemptsSql, recordValues(results, plan), client);
+        const disabled = new Set<string>();
         for (const outcome of plan.webhooks) {
           const streak = streakWrite(outcome);
           // A streak that ended was written by the function with the results.
           if (!outcome.streak.ended) await client.query(streak.sql, streak.params);
           const disable = disableWrite(outcome);
           if (!disable || ((await client.query(disable.sql, disable.params)).rowCount ?? 0) === 0) continue;
+          disabled.add(outcome.webhookId);
           config.changed();
           await failPending(client, outcome.webhookId, WEBHOOK_DISABLED, outcome.at);
         }
+        // Operational events are stored, with their deliveries, in the same transaction.
+        const now = Math.max(...results.map((r) => r.attempt.startedAt + r.attempt.durationMs));
+        const operational = planOperationalEvents(results, plan, before, disabled, now);
+        for (const [webhookId, count] of operational.consecutiveFailures) {
+          await client.query(SQL.setConsecutiveFailures, [count, webhookId]);
+        }
+        if (operational.events.length > 0) await ingestWithin(client, operational.events, now);
       });
       return next ? claimAfterWrite(claimDue(next)) : [];
     },

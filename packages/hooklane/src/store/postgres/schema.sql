@@ -333,6 +333,9 @@ CREATE TABLE public.webhooks (
     signed boolean NOT NULL,
     created_at bigint NOT NULL,
     updated_at bigint NOT NULL,
+    match_filter text,
+    template text,
+    consecutive_failures integer DEFAULT 0 NOT NULL,
     trigger_spec text
 );
 
@@ -556,7 +559,7 @@ CREATE TRIGGER webhooks_added_or_removed AFTER INSERT OR DELETE ON public.webhoo
 -- Name: webhooks webhooks_changed; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER webhooks_changed AFTER UPDATE ON public.webhooks FOR EACH ROW WHEN (((((((((((old.account_id IS DISTINCT FROM new.account_id) OR (old.name IS DISTINCT FROM new.name)) OR (old.url IS DISTINCT FROM new.url)) OR (old.events IS DISTINCT FROM new.events)) OR (old.content_ids IS DISTINCT FROM new.content_ids)) OR (old.format IS DISTINCT FROM new.format)) OR (old.batch_window_ms IS DISTINCT FROM new.batch_window_ms)) OR (old.headers IS DISTINCT FROM new.headers)) OR (old.enabled IS DISTINCT FROM new.enabled)) OR (old.signed IS DISTINCT FROM new.signed))) EXECUTE FUNCTION public.hooklane_config_changed();
+CREATE TRIGGER webhooks_changed AFTER UPDATE ON public.webhooks FOR EACH ROW WHEN ((((((((((((((old.account_id IS DISTINCT FROM new.account_id) OR (old.name IS DISTINCT FROM new.name)) OR (old.url IS DISTINCT FROM new.url)) OR (old.events IS DISTINCT FROM new.events)) OR (old.content_ids IS DISTINCT FROM new.content_ids)) OR (old.format IS DISTINCT FROM new.format)) OR (old.batch_window_ms IS DISTINCT FROM new.batch_window_ms)) OR (old.headers IS DISTINCT FROM new.headers)) OR (old.enabled IS DISTINCT FROM new.enabled)) OR (old.signed IS DISTINCT FROM new.signed)) OR (old.match_filter IS DISTINCT FROM new.match_filter)) OR (old.template IS DISTINCT FROM new.template)) OR (old.trigger_spec IS DISTINCT FROM new.trigger_spec))) EXECUTE FUNCTION public.hooklane_config_changed();
 
 --
 -- Name: api_keys api_keys_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

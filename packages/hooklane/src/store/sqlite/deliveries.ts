@@ -65,6 +65,10 @@ export function sqliteDeliveries(db: SqliteConnection, leases: Leases): StorePar
       const byId = new Map(found.map((event) => [event.id, event]));
       return ids.flatMap((id) => byId.get(id) ?? []);
     },
+
+    async recentEvents(accountId, limit) {
+      return db.all(SQL.recentEvents, [accountId, limit]).map(toEvent);
+    },
   };
 }
 

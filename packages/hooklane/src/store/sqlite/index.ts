@@ -56,7 +56,7 @@ export class SqliteStore extends AssembledStore {
       webhooks: sqliteWebhooks(db, leases, sendable),
       ingest,
       claim,
-      recordAttempts: sqliteRecordAttempts(db, leases, sendable, claim),
+      recordAttempts: sqliteRecordAttempts(db, leases, sendable, claim, ingest.ingestWithin),
       deliveries: sqliteDeliveries(db, leases),
       retention: sqliteRetention(db),
       portalSessions: sqlitePortalSessions(db),

@@ -5,7 +5,7 @@ import type { StoreParts } from '../assembled-store.ts';
 import { commitIsolating, type QueuedIngest } from '../queued-ingest.ts';
 import { eventValues, toDelivery, toWebhook } from '../rows.ts';
 import { SQL } from '../shared-sql.ts';
-import type { IngestOutcome } from '../store.ts';
+import type { IngestOutcome, NewEvent } from '../store.ts';
 import type { SqliteConnection } from './connection.ts';
 import type { Leases } from './leases.ts';
 
@@ -21,6 +21,12 @@ import type { Leases } from './leases.ts';
 export const INGEST_COMMIT_GAP_MS = 2;
 
 /**
+ * Stores events, with their deliveries, inside the transaction under way (a result write's, for
+ * operational events); returns how many deliveries it created.
+ */
+export type IngestWithin = (events: readonly (NewEvent & { accountId: string })[], now: number) => number;
+
+/**
  * Ingest with group commit: concurrent requests share one transaction, so that each fsync
  * serves many 202s. `flush` commits what is queued at once (on close).
  */
@@ -29,7 +35,7 @@ export function sqliteIngest(
   leases: Leases,
   deliveryAttempts: number,
   commitGapMs = INGEST_COMMIT_GAP_MS,
-): StoreParts['ingest'] & { flush(): Promise<void> } {
+): StoreParts['ingest'] & { flush(): Promise<void>; ingestWithin: IngestWithin } {
   let queue: QueuedIngest[] = [];
   let flushScheduled = false;
   /** When the last ingest commit started (`performance.now()`). */
@@ -117,6 +123,20 @@ export function sqliteIngest(
 
   return {
     flush,
+
+    ingestWithin(events, now) {
+      const webhookCache = new Map<string, Webhook[]>();
+      let created = 0;
+      for (const accountId of new Set(events.map((event) => event.accountId))) {
+        const own = events.filter((event) => event.accountId === accountId);
+        const outcome = ingestOne(
+          { accountId, events: own, now, resolve: () => {}, reject: () => {} },
+          webhookCache,
+        );
+        created += outcome.deliveriesCreated;
+      }
+      return created;
+    },
 
     ingest(accountId, events, now) {
       return new Promise((resolve, reject) => {

@@ -1,9 +1,12 @@
 import { needsEnabledWebhooks, planAttemptOutcomes, WEBHOOK_DISABLED } from '../../core/attempt-outcome.ts';
+import { planOperationalEvents } from '../../core/operational-events.ts';
 import type { StoreParts } from '../assembled-store.ts';
-import { disableWrite, streakWrite } from '../shared-sql.ts';
+import { toWebhookBefore } from '../rows.ts';
+import { disableWrite, SQL, streakWrite, watchedWebhooks } from '../shared-sql.ts';
 import type { AttemptRecord } from '../store.ts';
 import type { SendableWebhooks } from './config-cache.ts';
 import type { SqliteConnection } from './connection.ts';
+import type { IngestWithin } from './ingest.ts';
 import type { Leases } from './leases.ts';
 import { failPending } from './webhooks.ts';
 
@@ -27,8 +30,21 @@ export function sqliteRecordAttempts(
   leases: Leases,
   sendable: SendableWebhooks,
   { claimDue }: StoreParts['claim'],
+  ingestWithin: IngestWithin,
 ): StoreParts['recordAttempts'] {
   const write = (results: readonly AttemptRecord[]): void => {
+    // The webhooks that may yield operational events, as they are before this write.
+    const watched = watchedWebhooks(results);
+    const before = new Map(
+      watched.length === 0
+        ? []
+        : db
+            .all(
+              `SELECT ${SQL.webhookBeforeColumns} FROM webhooks WHERE id IN (SELECT value FROM json_each($1))`,
+              [watched],
+            )
+            .map((row) => [String(row.id), toWebhookBefore(row)] as const),
+    );
     const ids = [...new Set(results.map((r) => r.attempt.webhookId))];
     const enabled = needsEnabledWebhooks(results)
       ? new Set(
@@ -69,6 +85,7 @@ export function sqliteRecordAttempts(
     }
     // The batch's own deliveries are no longer in flight: a disable fails them too.
     const finished = new Set(results.map((r) => r.attempt.deliveryId));
+    const disabled = new Set<string>();
     for (const outcome of plan.webhooks) {
       const { webhookId } = outcome;
       const streak = streakWrite(outcome);
@@ -76,14 +93,23 @@ export function sqliteRecordAttempts(
       if (db.run(streak.sql, streak.params).changes > 0) sendable.forget(webhookId);
       const disable = disableWrite(outcome);
       if (!disable || db.run(disable.sql, disable.params).changes === 0) continue;
+      disabled.add(webhookId);
       sendable.forget(webhookId);
       failPending(db, leases, webhookId, WEBHOOK_DISABLED, outcome.at, finished);
     }
+    if (before.size === 0) return;
+    const now = Math.max(...results.map((r) => r.attempt.startedAt + r.attempt.durationMs));
+    const operational = planOperationalEvents(results, plan, before, disabled, now);
+    for (const [webhookId, count] of operational.consecutiveFailures) {
+      db.run(SQL.setConsecutiveFailures, [count, webhookId]);
+    }
+    if (operational.events.length > 0) ingestWithin(operational.events, now);
   };
 
   return {
     async recordAttempts(results, next) {
       if (results.length > 0) {
+        // Operational events' deliveries are due now: the claim below, or the next poll, takes them.
         db.relaxed(() => db.transaction(() => write(results)));
         for (const result of results) leases.release(result.attempt.deliveryId);
       }

@@ -146,4 +146,4 @@ CREATE TABLE webhooks (
   signed INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
-, trigger_spec TEXT);
+, match_filter TEXT, template TEXT, consecutive_failures INTEGER NOT NULL DEFAULT 0, trigger_spec TEXT);
