@@ -20,6 +20,11 @@ export function createDeliveryService({ store, bus, now }: ServiceContext) {
     if (!webhook.enabled) throw new HooklaneError('conflict', 'The webhook is disabled; enable it first.');
     return webhook;
   };
+  // Recovering addresses the webhook itself: a missing one (or another account's) is 404, not 409.
+  const recoverableWebhook = async (accountId: string, webhookId: string) => {
+    if (!(await store.getWebhook(accountId, webhookId))) throw notFound('Webhook');
+    return enabledWebhook(accountId, webhookId);
+  };
 
   return {
     list(accountId: string, filter: DeliveryFilter, page: Page): Promise<Delivery[]> {
@@ -70,9 +75,7 @@ export function createDeliveryService({ store, bus, now }: ServiceContext) {
       since: number,
       until: number | undefined,
     ): Promise<number> {
-      // The webhook is the addressed object here: missing (or another account's) is 404, not 409.
-      if (!(await store.getWebhook(accountId, webhookId))) throw notFound('Webhook');
-      await enabledWebhook(accountId, webhookId);
+      await recoverableWebhook(accountId, webhookId);
       const count = await store.recoverDeliveries(accountId, webhookId, since, until ?? now() + 1, now());
       if (count > 0) bus.workAvailable();
       return count;
@@ -85,8 +88,7 @@ export function createDeliveryService({ store, bus, now }: ServiceContext) {
       since: number,
       until: number | undefined,
     ): Promise<number> {
-      if (!(await store.getWebhook(accountId, webhookId))) throw notFound('Webhook');
-      await enabledWebhook(accountId, webhookId);
+      await recoverableWebhook(accountId, webhookId);
       return store.countRecoverable(accountId, webhookId, since, until ?? now() + 1);
     },
   };
