@@ -139,6 +139,13 @@ test('the README tour works when pasted in order into one shell', async () => {
     'appcues:nps_score',
   ]);
 
+  // The testbench block printed a page's URL with a publishable key; the page answers.
+  const [, testbench] = /^open (http\S+\/testbench\?account=\S+&key=hlp_\S+)$/m.exec(out) ?? [];
+  assert.ok(testbench, `no testbench URL; ${failure()}`);
+  const page = await fetch(testbench);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+
   // The CLI section: its webhook delivered both samples it sent, and `listen` forwarded the one
   // sent while it ran, each signed with the secret the receiver checks.
   assert.notEqual(cliOutputFrom, -1, 'the README has no tested CLI block');
