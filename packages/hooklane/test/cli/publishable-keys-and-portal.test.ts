@@ -1,10 +1,31 @@
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from '../helpers/hooklane.ts';
-import { type CliResult, cliEnv, json, runCli } from './run-cli.ts';
+import { BIN, type CliResult, cliEnv, json, runCli } from './run-cli.ts';
 
 // `keys create --role publishable`, `keys update`, `portal create` and `portal revoke`, run as
 // the real binary against a real server.
+
+/** util-linux `script` runs a command on a real pseudo-terminal, as a user's shell would. */
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+/** Runs the CLI on a terminal and types `answer` once it asks `[y/N]`. */
+function answerOnTerminal(args: string, env: Record<string, string>, answer: string): Promise<CliResult> {
+  const child = spawn('script', ['-qec', `"${process.execPath}" "${BIN}" ${args}`, '/dev/null'], { env });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    if (out.includes('[y/N]') && child.stdin.writable) child.stdin.end(`${answer}\n`);
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: out, stderr: '' });
+    }),
+  );
+}
 
 const ok = (result: CliResult): CliResult => {
   assert.equal(result.code, 0, `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
@@ -181,6 +202,22 @@ describe('hooklane keys (publishable) and portal', () => {
 
     const revoked = ok(await runCli(['portal', 'revoke', '--yes'], env));
     assert.equal(revoked.stdout, `Revoked every portal session of ${account.id}.\n`);
+    assert.equal(await works(), 401);
+  });
+
+  it('portal revoke asks on a terminal: "n" changes nothing, "y" revokes', { skip: !hasScript }, async () => {
+    const session = json(ok(await runCli(['portal', 'create', '--capabilities', 'read', '--json'], env)));
+    const works = async () => (await server.api('GET', '/v1/portal-session', { key: session.token })).status;
+
+    const declined = await answerOnTerminal('portal revoke', env, 'n');
+    assert.equal(declined.code, 2, declined.stdout);
+    assert.match(declined.stdout, new RegExp(`Revoke every portal session of ${account.id}\\? .*\\[y/N\\]`));
+    assert.match(declined.stdout, /cancelled: nothing was changed/);
+    assert.equal(await works(), 200, 'nothing revoked');
+
+    const confirmed = await answerOnTerminal('portal revoke', env, 'y');
+    assert.equal(confirmed.code, 0, confirmed.stdout);
+    assert.match(confirmed.stdout, /Revoked every portal session of /);
     assert.equal(await works(), 401);
   });
 });
