@@ -60,3 +60,14 @@ export function headerArg(
 export function collectArg(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
+
+/** A JSON option value, parsed (the server checks its shape); `example` goes in the usage error. */
+export function jsonArg(example: string): (value: string) => unknown {
+  return (value) => {
+    try {
+      return JSON.parse(value);
+    } catch {
+      throw new InvalidArgumentError(`expected JSON, e.g. '${example}'.`);
+    }
+  };
+}

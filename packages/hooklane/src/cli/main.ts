@@ -13,8 +13,10 @@ import { registerKeys } from './commands/keys.ts';
 import { registerListen } from './commands/listen.ts';
 import { registerLogin } from './commands/login.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerPortal } from './commands/portal.ts';
 import { registerRootKey } from './commands/root-key.ts';
 import { registerStart } from './commands/start.ts';
+import { registerStats } from './commands/stats.ts';
 import { registerVerify } from './commands/verify.ts';
 import { registerWebhooks } from './commands/webhooks.ts';
 import { type Palette, palette } from './output.ts';
@@ -40,7 +42,8 @@ Exit codes:
   1  the API answered with an error (its code and message are printed on stderr),
      or a check failed (verify: invalid signature; webhooks test: the endpoint failed)
   2  usage or configuration error (bad arguments, no key or account, unreadable file,
-     root-key rotate on an embedded store a server is using)
+     root-key rotate on an embedded store a server is using), or a confirmation declined
+     (or not given with --yes when there is no terminal to ask on)
   3  the server cannot be reached`;
 
 export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
@@ -79,6 +82,8 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
   registerWebhooks(program, ctx);
   registerEvents(program, ctx);
   registerDeliveries(program, ctx);
+  registerStats(program, ctx);
+  registerPortal(program, ctx);
   registerVerify(program, ctx);
   registerListen(program, ctx);
 
@@ -91,6 +96,7 @@ Examples:
   $ hooklane webhooks create https://example.com/hooks --events flow_completed,nps_score
   $ hooklane events send --sample flow_completed
   $ hooklane deliveries list --status failed
+  $ hooklane stats
   $ hooklane listen --forward-to http://localhost:3000/hooks
 ${EXIT_CODES_HELP}
 

@@ -151,3 +151,27 @@ export function localTime(ms: number): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/**
+ * A one-line chart of counts, one character per count (`·` for none, `▁`…`█` up to the
+ * largest); past `width` counts, neighbours are summed so that the line stays short.
+ */
+export function sparkline(counts: readonly number[], width = 48): string {
+  const per = Math.max(1, Math.ceil(counts.length / width));
+  const columns: number[] = [];
+  for (let i = 0; i < counts.length; i += per) {
+    columns.push(counts.slice(i, i + per).reduce((sum, n) => sum + n, 0));
+  }
+  const max = Math.max(0, ...columns);
+  return columns
+    .map((n) => (n === 0 ? '·' : BARS[Math.min(BARS.length - 1, Math.ceil((n / max) * BARS.length) - 1)]))
+    .join('');
+}
+
+/** A success rate (0–1) as a percentage; `-` when nothing settled. */
+export function percent(rate: number | null): string {
+  if (rate === null) return '-';
+  return `${Number((rate * 100).toFixed(1))}%`;
+}

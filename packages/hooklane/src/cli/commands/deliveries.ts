@@ -149,6 +149,7 @@ interface RecoverOptions {
   readonly webhook?: string[];
   readonly wait: boolean;
   readonly timeout: number;
+  readonly dryRun?: boolean;
 }
 
 /** `hooklane deliveries list|show|retry|recover`: what was delivered, and re-sending what was not. */
@@ -311,14 +312,17 @@ Examples:
     .option('--webhook <id>', "only this webhook (repeatable; default: every enabled webhook's)", collectArg)
     .option('--no-wait', 'return once re-queued instead of following the new attempts')
     .option('--timeout <duration>', 'how long to follow the attempts', durationArg, 120_000)
+    .option('--dry-run', 'print how many would be re-queued, and change nothing')
     .addHelpText(
       'after',
       `
 Each failed delivery gets one more attempt. By default the command then follows those attempts
-with a progress bar and prints how many succeeded; --json prints the totals as JSON.
+with a progress bar and prints how many succeeded; --json prints the totals as JSON. --dry-run
+prints how many it would re-queue (refused as the real run would be) and re-queues nothing.
 
 Examples:
   $ hooklane deliveries recover --since 2h
+  $ hooklane deliveries recover --since 2h --dry-run
   $ hooklane deliveries recover --since 2025-05-01T00:00:00Z --until 2025-05-02T00:00:00Z --webhook wh_...`,
     )
     .action(async (options: RecoverOptions, command: Command) => {
@@ -332,6 +336,23 @@ Examples:
         (await client.listAll<{ id: string; enabled: boolean }>(client.accountPath('/webhooks')))
           .filter((webhook) => webhook.enabled)
           .map((webhook) => webhook.id);
+
+      if (options.dryRun) {
+        const webhooks: { id: string; recovered: number }[] = [];
+        for (const webhookId of webhookIds) {
+          const { recovered } = await client.request<{ recovered: number }>(
+            'POST',
+            client.accountPath(`/webhooks/${encodeURIComponent(webhookId)}/recover`),
+            { body: { since, until, dry_run: true } },
+          );
+          webhooks.push({ id: webhookId, recovered });
+        }
+        const recovered = webhooks.reduce((sum, w) => sum + w.recovered, 0);
+        if (json) return printJson({ dry_run: true, recovered, since, until, webhooks });
+        return printLine(
+          `Would re-queue ${plural(recovered, 'failed delivery', 'failed deliveries')} of ${plural(webhookIds.length, 'webhook')} (created ${since} to ${until}); nothing was changed.`,
+        );
+      }
 
       // The failed deliveries about to be re-queued, to follow their attempts afterwards.
       const tracked = new Set<string>();

@@ -1,8 +1,8 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { EVENT_TYPES, findEventType } from '../../core/catalog.ts';
 import { PAYLOAD_FORMATS } from '../../core/model.ts';
 import { type ApiClient, UsageError } from '../api-client.ts';
-import { collectArg, durationArg, headerArg, integerArg, listArg } from '../arguments.ts';
+import { collectArg, durationArg, headerArg, integerArg, jsonArg, listArg } from '../arguments.ts';
 import type { CliContext } from '../main.ts';
 import { fields, type Palette, printJson, printLine, printNote, table } from '../output.ts';
 import { type Delivery, reportAttempt, waitForAttempt } from './deliveries.ts';
@@ -37,14 +37,8 @@ interface EditOptions {
   readonly template?: unknown;
 }
 
-/** A JSON option value (a filter or a template), parsed; the server checks the rest. */
-function jsonArg(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    throw new InvalidArgumentError('expected JSON, e.g. \'{"attributes.score": {"$lte": 6}}\'.');
-  }
-}
+const matchArg = jsonArg('{"attributes.score": {"$lte": 6}}');
+const templateArg = jsonArg('{"body": {"text": "{{name}}"}}');
 
 const webhookPath = (client: ApiClient, id: string, rest = '') =>
   client.accountPath(`/webhooks/${encodeURIComponent(id)}${rest}`);
@@ -122,8 +116,20 @@ function editOptions(command: Command): Command {
       headerArg,
     )
     .option('--content-id <id>', 'only events about this flow/checklist/tour... (repeatable)', collectArg)
-    .option('--match <json>', 'payload filter, e.g. \'{"attributes.score": {"$lte": 6}}\'', jsonArg)
-    .option('--template <json>', 'template format: \'{"body": {...}, "content_type"?: ...}\'', jsonArg);
+    .option('--match <json>', 'payload filter, e.g. \'{"attributes.score": {"$lte": 6}}\'', matchArg)
+    .option('--template <json>', 'template format: \'{"body": {...}, "content_type"?: ...}\'', templateArg);
+}
+
+interface Preview {
+  readonly template: unknown;
+  readonly data: readonly {
+    readonly event_id: string | null;
+    readonly name: string | null;
+    readonly matches: boolean;
+    readonly content_type: string | null;
+    readonly body: string | null;
+    readonly error: string | null;
+  }[];
 }
 
 /** The sample type `webhooks test` sends by default: the webhook's first catalog type. */
@@ -142,6 +148,7 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
 Examples:
   $ hooklane webhooks create https://example.com/hooks --events flow_completed,nps_score
   $ hooklane webhooks list
+  $ hooklane webhooks preview --format slack --match '{"attributes.score": {"$lte": 6}}'
   $ hooklane webhooks test wh_... --type nps_score`,
     );
 
@@ -398,4 +405,55 @@ Examples:
         reportAttempt(await waitForAttempt(client, queued.id, 0, options.timeout), queued.id, json, ctx);
       },
     );
+
+  webhooks
+    .command('preview')
+    .description("Render a would-be webhook's bodies for the account's last 20 events; nothing is sent")
+    .addOption(
+      new Option('--format <format>', 'payload format').choices(PAYLOAD_FORMATS).makeOptionMandatory(),
+    )
+    .option('--match <json>', 'payload filter, e.g. \'{"attributes.score": {"$lte": 6}}\'', matchArg)
+    .option('--template <json>', 'template format: \'{"body": {...}, "content_type"?: ...}\'', templateArg)
+    .addHelpText(
+      'after',
+      `
+For each of the account's last 20 events, newest first: whether the filter lets it through and
+the body it would be sent with (or why it cannot be rendered). A bad filter or template is refused
+as it would be on create. See docs/destinations.md for formats, filters and templates.
+
+Examples:
+  $ hooklane webhooks preview --format slack
+  $ hooklane webhooks preview --format slack --match '{"attributes.score": {"$lte": 6}}'
+  $ hooklane webhooks preview --format template --template '{"body": {"text": "{{user_id}}: {{name}}"}}'`,
+    )
+    .action(async (options: { format: string; match?: unknown; template?: unknown }, command: Command) => {
+      const client = await ctx.accountClient(command);
+      const preview = await client.request<Preview>('POST', client.accountPath('/webhooks/preview'), {
+        body: {
+          format: options.format,
+          ...(options.match !== undefined && { filters: { match: options.match } }),
+          ...(options.template !== undefined && { template: options.template }),
+        },
+      });
+      if (ctx.globals(command).json) return printJson(preview);
+      const { paint } = ctx;
+      if (preview.data.length === 0) {
+        return printNote('No events yet: send one with `hooklane events send --sample <type>`.');
+      }
+      preview.data.forEach((item, index) => {
+        if (index > 0) printLine();
+        const verdict = item.matches ? paint.green('matches') : paint.yellow('filtered out');
+        printLine(
+          [paint.bold(item.name ?? '-'), item.event_id ?? '-', verdict, paint.dim(item.content_type ?? '')]
+            .join('  ')
+            .trimEnd(),
+        );
+        printLine(`  ${item.error === null ? (item.body ?? '') : paint.red(item.error)}`);
+      });
+      if (preview.template !== null && options.format !== 'template') {
+        printNote(
+          `\nThe ${options.format} format is this template (a start for --format template --template):\n${JSON.stringify(preview.template)}`,
+        );
+      }
+    });
 }
