@@ -59,6 +59,15 @@ export function createIngestService({ store, config, metrics, bus, now }: Servic
             { index, problems: [{ path: '/name', message: 'reserved prefix' }] },
           );
         }
+        // Operational events' ids start with the prefix too: a sender's event taking one would
+        // be stored in its place, and a delivery of it would pass for an operational one.
+        if (typeof event.id === 'string' && event.id.startsWith(OPERATIONAL_PREFIX)) {
+          throw new HooklaneError(
+            'invalid_event',
+            `Event ${index} is invalid at /id: ids starting with "${OPERATIONAL_PREFIX}" are Hooklane's own.`,
+            { index, problems: [{ path: '/id', message: 'reserved prefix' }] },
+          );
+        }
         const final = finaliseEvent(event, accountId, at, randomUUID);
         if (Buffer.byteLength(final.body) > config.maxEventBytes) {
           throw new HooklaneError(
