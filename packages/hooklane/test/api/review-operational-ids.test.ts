@@ -30,3 +30,25 @@ test("a sender's event cannot take an operational event's id, whose prefix is Ho
   });
   assert.equal(routed.status, 404);
 });
+
+test("a page's event taking Hooklane's prefix is left out of its batch, the rest accepted", async () => {
+  const origin = 'https://app.example.com';
+  const created = await server.api('POST', `/v1/accounts/${account.id}/keys`, {
+    key: account.adminKey,
+    body: { role: 'publishable', origins: [origin], events: ['*'] },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const sent = await server.api('POST', `/v1/accounts/${account.id}/events?key=${created.body.key}`, {
+    key: null,
+    headers: { 'content-type': 'text/plain', origin },
+    body: [
+      { id: 'hooklane.dlv_1.8.exhausted', name: 'signup', user_id: 'u1' },
+      { id: 'page_ok', name: 'signup', user_id: 'u1' },
+    ],
+  });
+  assert.equal(sent.status, 202, JSON.stringify(sent.body));
+  assert.deepEqual(sent.body.ids, ['page_ok']);
+  assert.equal(sent.body.refused.length, 1);
+  assert.equal(sent.body.refused[0].index, 0);
+  assert.match(sent.body.refused[0].reason, /\/id/);
+});
