@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type ApiResponse, startTestServer, type TestServer } from '../helpers/hooklane.ts';
+import { type ApiResponse, eventually, startTestServer, type TestServer } from '../helpers/hooklane.ts';
+import { startReceiver } from '../helpers/receiver.ts';
 
 /**
  * A portal session without `read_secrets` is shown neither signing secrets nor static header
@@ -117,4 +118,55 @@ describe('a portal session without read_secrets cannot make a webhook send its s
     assert.equal(made.status, 201, JSON.stringify(made.body));
     assert.match(made.body.secret, /^whsec_/);
   });
+});
+
+test("a delivery made while the webhook sent its secret does not send it once the webhook's format no longer does", async () => {
+  // The way round the checks above: switch a Sheets webhook to a format without the secret (allowed),
+  // move it (allowed), then retry one of its Sheets deliveries, whose format is fixed.
+  const server = await startTestServer();
+  const receiver = await startReceiver();
+  try {
+    const { id: acc, adminKey: admin } = await server.account();
+    const call = (key: string, method: string, path: string, body?: unknown) =>
+      server.api(method, `/v1/accounts/${acc}${path}`, { key, ...(body === undefined ? {} : { body }) });
+    const sheets = await call(admin, 'POST', '/webhooks', {
+      name: 'sheet',
+      url: `${receiver.url}/sheets`,
+      events: ['*'],
+      format: 'google_sheets',
+    });
+    assert.equal(sheets.status, 201, JSON.stringify(sheets.body));
+    const secret = sheets.body.secret as string;
+    const sent = await call(admin, 'POST', '/events', { name: 'signup', user_id: 'u1' });
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    const [first] = await receiver.waitFor(1);
+    assert.equal(JSON.parse(first!.body).token, secret);
+    const [delivery] = (await call(admin, 'GET', '/deliveries')).body.data;
+
+    const token = (
+      await call(admin, 'POST', '/portal-sessions', { capabilities: ['read', 'manage_webhooks', 'retry'] })
+    ).body.token as string;
+    assert.equal(
+      (await call(token, 'PATCH', `/webhooks/${sheets.body.id}`, { format: 'appcues' })).status,
+      200,
+    );
+    const moved = await call(token, 'PATCH', `/webhooks/${sheets.body.id}`, {
+      url: `${receiver.url}/collect`,
+    });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    const retried = await call(token, 'POST', `/deliveries/${delivery.id}/retry`);
+    assert.equal(retried.status, 202, JSON.stringify(retried.body));
+    const settled = await eventually(async () => {
+      const detail = (await call(admin, 'GET', `/deliveries/${delivery.id}`)).body;
+      return detail.attempt_count >= 2 ? detail : undefined;
+    });
+    assert.equal(settled.attempt_count, 2);
+    assert.ok(
+      receiver.requests.every((request) => request.path !== '/collect' || !request.body.includes(secret)),
+      'the secret reached the new URL',
+    );
+  } finally {
+    await receiver.close();
+    await server.close();
+  }
 });
