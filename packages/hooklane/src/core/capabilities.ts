@@ -53,3 +53,38 @@ export function sessionMayCall(capabilities: readonly Capability[], method: stri
 export function viewRoleOf(capabilities: readonly Capability[]): Role {
   return capabilities.includes('read_secrets') ? 'admin' : 'viewer';
 }
+
+/** What a webhook sends that only `read_secrets` may see, as an edit would leave it. */
+export interface SecretsSent {
+  readonly url: string;
+  /** Its deliveries carry its signing secret in their body (`bodyCarriesSecret`). */
+  readonly secretInBody: boolean;
+  /** Static header values it sends that the caller did not give in this request. */
+  readonly othersHeaders: boolean;
+}
+
+/**
+ * Why a caller who may not read secrets (a portal session without `read_secrets`) may not
+ * make or edit a webhook this way, or undefined when it may: it must not get the secret or the
+ * static header values through a delivery, by having the body carry a secret it is not shown
+ * or by sending what the webhook carries to a URL it chose. `before` is null for a new
+ * webhook, whose secret the caller knows only when it gave it.
+ *
+ * @example
+ * secretsRefusal({ url: 'https://a', secretInBody: false, othersHeaders: true },
+ *   { url: 'https://b', secretInBody: false, othersHeaders: true }, false) // 'move its static header values'
+ */
+export function secretsRefusal(
+  before: SecretsSent | null,
+  after: SecretsSent,
+  secretGiven: boolean,
+): string | undefined {
+  if (before === null) {
+    return after.secretInBody && !secretGiven ? 'send a generated secret it is not shown' : undefined;
+  }
+  if (after.secretInBody && !before.secretInBody) return 'make its deliveries carry its secret';
+  if (after.url === before.url) return undefined;
+  if (after.secretInBody) return 'move deliveries that carry its secret to another URL';
+  if (after.othersHeaders) return 'move its static header values to another URL';
+  return undefined;
+}

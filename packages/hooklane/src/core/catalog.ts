@@ -881,8 +881,21 @@ export const OPERATIONAL_EVENT_TYPES: readonly EventType[] = deepFreeze(
   OPERATIONAL_DEFINITIONS.map(toEventType),
 );
 
-/** The prefix of Hooklane's own event names, which senders cannot use. */
+/** The prefix of Hooklane's own event names and ids, which senders cannot use. */
 export const OPERATIONAL_PREFIX = 'hooklane.';
+
+/**
+ * The field of a sender's event that takes Hooklane's own prefix (`/name`, then `/id`), or
+ * undefined: an id taken would store the sender's event in place of an operational one.
+ */
+export function reservedFieldOf(event: {
+  readonly name?: unknown;
+  readonly id?: unknown;
+}): '/name' | '/id' | undefined {
+  if (typeof event.name === 'string' && event.name.startsWith(OPERATIONAL_PREFIX)) return '/name';
+  if (typeof event.id === 'string' && event.id.startsWith(OPERATIONAL_PREFIX)) return '/id';
+  return undefined;
+}
 
 function toEventType(definition: Definition): EventType {
   const names = [...new Set(definition.recognisedBy.map((recognition) => recognition.name))];

@@ -7,7 +7,8 @@
  * - `hooklane.webhook.disabled`: the batch disabled it (`reason` `gone` or `failing_since`),
  *   or an admin did (`manual`).
  * - `hooklane.webhook.recovered`: its first success after failing.
- * - `hooklane.delivery.exhausted`: a delivery used up its attempts and failed.
+ * - `hooklane.delivery.exhausted`: a delivery used up its attempts and failed (unless it
+ *   carried an operational event, whose ids start with `hooklane.`).
  *
  * An event's id is derived from the attempt (or the edit) that caused it, so writing the same
  * results twice stores it once.
@@ -16,6 +17,7 @@
  */
 
 import type { AttemptOutcomes, JudgedAttempt } from './attempt-outcome.ts';
+import { OPERATIONAL_PREFIX } from './catalog.ts';
 
 /** A judged attempt and the event its delivery carries (the first of a batch). */
 export type OperationalInput = JudgedAttempt & { readonly eventId?: string | undefined };
@@ -98,7 +100,9 @@ export function planOperationalEvents(
           operationalEvent(OPERATIONAL_EVENTS.failing, webhook, result, now, { consecutiveFailures: count }),
         );
       }
-      if (result.verdict === 'failed') {
+      // An operational event's own exhausted delivery is not announced: failing webhooks that
+      // subscribe to exhausted deliveries would otherwise announce each other's without end.
+      if (result.verdict === 'failed' && !result.eventId?.startsWith(OPERATIONAL_PREFIX)) {
         events.push(
           operationalEvent(OPERATIONAL_EVENTS.exhausted, webhook, result, now, {
             attemptCount: result.attempt.number,

@@ -1,6 +1,11 @@
-import { PRESET_FORMATS, type PresetFormat, renderPreset } from './destination-presets.ts';
+import { PRESET_FORMATS, type PresetFormat, presetTemplate, renderPreset } from './destination-presets.ts';
 import type { PayloadFormat, StoredEvent } from './model.ts';
-import { parseTemplate, renderTemplate, type TemplateDefinition } from './payload-template.ts';
+import {
+  parseTemplate,
+  renderTemplate,
+  type TemplateDefinition,
+  templateUsesSecret,
+} from './payload-template.ts';
 import { TRIGGER_PREFIX } from './publishable.ts';
 
 /** A browser trigger in the shape of Usetiful's *Trigger event* step: the data beside the events. */
@@ -42,6 +47,21 @@ export function buildPayload(
     default:
       throw new Error(`the ${format} format renders a template: use renderDeliveryBody`);
   }
+}
+
+/**
+ * Whether deliveries in this format carry the webhook's secret in their body (`{{$secret}}`:
+ * `google_sheets`, or a template naming it). A template that does not parse carries nothing.
+ */
+export function bodyCarriesSecret(
+  format: PayloadFormat,
+  template: TemplateDefinition | null | undefined,
+): boolean {
+  if (!isTemplated(format)) return false;
+  const definition = format === 'template' ? template : presetTemplate(format);
+  if (definition === null || definition === undefined) return false;
+  const parsed = parseTemplate(definition);
+  return parsed.ok && templateUsesSecret(parsed.template);
 }
 
 /** The formats whose body is a payload template: `template` and the ready-made ones. */

@@ -229,6 +229,27 @@ export function renderTemplate(template: Template, event: unknown, inputs: Rende
   }
 }
 
+/** Whether a template sends the webhook's secret: a placeholder names `{{$secret}}`, anywhere. */
+export function templateUsesSecret(template: Template): boolean {
+  const isSecret = (placeholder: Placeholder): boolean =>
+    'variable' in placeholder.target && placeholder.target.variable === '$secret';
+  const uses = (node: TemplateNode): boolean => {
+    switch (node.kind) {
+      case 'literal':
+        return false;
+      case 'whole':
+        return isSecret(node.placeholder);
+      case 'text':
+        return node.parts.some((part) => typeof part !== 'string' && isSecret(part));
+      case 'array':
+        return node.items.some(uses);
+      case 'object':
+        return node.entries.some(([, value]) => uses(value));
+    }
+  };
+  return uses(template.root);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parsing.
 

@@ -108,3 +108,29 @@ export function allowedFields(
   for (const field of fields) if (Object.hasOwn(data, field)) kept[field] = data[field];
   return kept;
 }
+
+/**
+ * The client a per-client bucket counts, from the connection's address: an IPv4 address as it
+ * is (an IPv4-mapped IPv6 one too), and an IPv6 address by its /64, the network one host or one
+ * home is given, whose addresses it changes at will: counted one by one, each new address would
+ * bring a full bucket.
+ *
+ * @example
+ * clientOf('2001:db8:1:2:aaaa::1') // '2001:db8:1:2::/64'
+ * clientOf('::ffff:203.0.113.9') // '203.0.113.9'
+ */
+export function clientOf(address: string): string {
+  if (!address.includes(':')) return address;
+  const bare = address.split('%')[0] ?? address;
+  const mapped = /^(?:0{0,4}:){0,5}:?ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare);
+  if (mapped?.[1] !== undefined) return mapped[1];
+  const [head = '', tail] = bare.split('::');
+  const groups = (text: string | undefined) => (text ? text.split(':') : []);
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const missing = 8 - left.length - right.length;
+  const full =
+    tail === undefined ? left : [...left, ...Array<string>(Math.max(0, missing)).fill('0'), ...right];
+  const network = full.slice(0, 4).map((group) => (Number.parseInt(group, 16) || 0).toString(16));
+  return `${network.join(':')}::/64`;
+}

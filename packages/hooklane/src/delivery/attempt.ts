@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { redactRequestHeaders } from '../core/header-masking.ts';
 import type { Attempt, PayloadFormat } from '../core/model.ts';
-import { isTemplated, renderDeliveryBody } from '../core/payload-formats.ts';
+import { bodyCarriesSecret, isTemplated, renderDeliveryBody } from '../core/payload-formats.ts';
 import { classifyStatus, nextDelayMs, parseRetryAfter, type RetryPolicy } from '../core/retry-policy.ts';
 import { signatureHeaders } from '../core/signatures.ts';
 import type { AttemptRecord, AttemptVerdict, ClaimedDelivery } from '../store/store.ts';
@@ -71,8 +71,11 @@ export function prepareAttempt(
     url: webhook.url,
   };
   if (events.length === 0) return settledFailure(base, 'the event is no longer stored');
-  // Only a template can use the secret (`{{$secret}}`): the others never open it.
-  const newest = isTemplated(delivery.format) ? secrets[0] : undefined;
+  // Only a template can use the secret (`{{$secret}}`), and only while the webhook is set to send
+  // it: a delivery made before a switch to a format without it (and perhaps a move to another
+  // URL) does not carry it there. The others never open it.
+  const sendsSecret = isTemplated(delivery.format) && bodyCarriesSecret(webhook.format, webhook.template);
+  const newest = sendsSecret ? secrets[0] : undefined;
   const rendered = renderDeliveryBody(
     delivery.format,
     { name: delivery.webhookName, template: webhook.template },

@@ -1,7 +1,12 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HooklaneError } from '../core/errors.ts';
-import { originAllowed, PUBLISHABLE_MAX_BODY_BYTES, type PublishablePolicy } from '../core/publishable.ts';
+import {
+  clientOf,
+  originAllowed,
+  PUBLISHABLE_MAX_BODY_BYTES,
+  type PublishablePolicy,
+} from '../core/publishable.ts';
 import { TokenBuckets } from '../core/token-bucket.ts';
 import type { Authenticate } from '../services/auth.ts';
 import { parseJsonBody } from './json-body.ts';
@@ -73,7 +78,7 @@ export function installPublishable(app: FastifyInstance, authenticate: Authentic
     const taken = buckets.takeAll(
       [
         { name: `${keyId}`, rate: policy.rateLimit.perKey },
-        { name: `${keyId} ${request.ip}`, rate: policy.rateLimit.perClient },
+        { name: `${keyId} ${clientOf(request.ip)}`, rate: policy.rateLimit.perClient },
       ],
       now(),
     );

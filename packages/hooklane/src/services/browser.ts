@@ -1,3 +1,4 @@
+import { reservedFieldOf } from '../core/catalog.ts';
 import { HooklaneError, notFound } from '../core/errors.ts';
 import { createEventChecker } from '../core/event-validation.ts';
 import type { Webhook } from '../core/model.ts';
@@ -76,6 +77,8 @@ export function createBrowserService({ store, now }: ServiceContext, ingest: Ing
           return 'age_ms must be a number of milliseconds';
         }
         const event = { ...rest, source: 'browser', timestamp: browserEventTime(receivedAt, age ?? 0) };
+        const reserved = reservedFieldOf(candidate);
+        if (reserved !== undefined) return `invalid at ${reserved}: a prefix of Hooklane's own`;
         const checked = checker.check(event);
         if (!checked.ok) {
           const first = checked.problems[0];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { OPERATIONAL_PREFIX } from '../core/catalog.ts';
+import { OPERATIONAL_PREFIX, reservedFieldOf } from '../core/catalog.ts';
 import { HooklaneError } from '../core/errors.ts';
 import { finaliseEvent } from '../core/event-envelope.ts';
 import { createEventChecker } from '../core/event-validation.ts';
@@ -52,11 +52,13 @@ export function createIngestService({ store, config, metrics, bus, now }: Servic
           );
         }
         const event = candidate as Record<string, unknown>;
-        if (typeof event.name === 'string' && event.name.startsWith(OPERATIONAL_PREFIX)) {
+        const reserved = reservedFieldOf(event);
+        if (reserved !== undefined) {
+          const what = reserved === '/name' ? 'names' : 'ids';
           throw new HooklaneError(
             'invalid_event',
-            `Event ${index} is invalid at /name: names starting with "${OPERATIONAL_PREFIX}" are Hooklane's own.`,
-            { index, problems: [{ path: '/name', message: 'reserved prefix' }] },
+            `Event ${index} is invalid at ${reserved}: ${what} starting with "${OPERATIONAL_PREFIX}" are Hooklane's own.`,
+            { index, problems: [{ path: reserved, message: 'reserved prefix' }] },
           );
         }
         const final = finaliseEvent(event, accountId, at, randomUUID);

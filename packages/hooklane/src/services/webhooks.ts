@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { secretsRefusal } from '../core/capabilities.ts';
 import { contentIdOf, findEventType } from '../core/catalog.ts';
 import { type PresetFormat, presetTemplate } from '../core/destination-presets.ts';
 import { HooklaneError, notFound } from '../core/errors.ts';
@@ -15,7 +16,7 @@ import type {
 } from '../core/model.ts';
 import { manuallyDisabled } from '../core/operational-events.ts';
 import { type JsonObject, matches, parseFilter } from '../core/payload-filter.ts';
-import { isTemplated, renderDeliveryBody } from '../core/payload-formats.ts';
+import { bodyCarriesSecret, isTemplated, renderDeliveryBody } from '../core/payload-formats.ts';
 import { parseTemplate, type TemplateDefinition } from '../core/payload-template.ts';
 import { generateWebhookSecret } from '../core/secrets.ts';
 import { checkStaticHeaders, openHeaderValues, sealHeaderValues } from '../core/static-headers.ts';
@@ -131,6 +132,21 @@ function sheetsNeedSecret(): HooklaneError {
   );
 }
 
+/** Who asks for a webhook's create or edit: whether it may read secrets and static header values. */
+export interface Caller {
+  readonly seesSecrets: boolean;
+}
+const SEES_SECRETS: Caller = { seesSecrets: true };
+
+/** A caller that may not read secrets must not get them through a delivery (core/capabilities.ts). */
+function refuseUnseenSecrets(reason: string | undefined): void {
+  if (reason === undefined) return;
+  throw new HooklaneError(
+    'forbidden',
+    `Only a caller that may read secrets can ${reason}: this portal session needs the read_secrets capability.`,
+  );
+}
+
 /** Webhooks: subscriptions, their secrets, and the `test` action. */
 export function createWebhookService(ctx: ServiceContext) {
   const { store, config, secretBox, bus, now } = ctx;
@@ -190,6 +206,7 @@ export function createWebhookService(ctx: ServiceContext) {
     async create(
       accountId: string,
       input: WebhookInput,
+      caller: Caller = SEES_SECRETS,
     ): Promise<{ webhook: Webhook; secret: string | null }> {
       const url = checkUrl(input.url);
       const trigger = (await checkTrigger(accountId, input.trigger, null)) ?? null;
@@ -198,6 +215,10 @@ export function createWebhookService(ctx: ServiceContext) {
       const match = checkMatch(input.filters?.match);
       const template = checkTemplate(format, input.template);
       if (format === 'google_sheets' && secret === null) throw sheetsNeedSecret();
+      if (!caller.seesSecrets) {
+        const sent = { url, secretInBody: bodyCarriesSecret(format, template), othersHeaders: false };
+        refuseUnseenSecrets(secretsRefusal(null, sent, input.secret !== undefined));
+      }
       const at = now();
       const webhook: Webhook = {
         id: newId(ID_PREFIX.webhook, at),
@@ -242,7 +263,12 @@ export function createWebhookService(ctx: ServiceContext) {
      * commits (a result written meanwhile may have started a failure streak or disabled the
      * webhook). Re-enabling a disabled webhook clears its failure streak.
      */
-    async update(accountId: string, id: string, patch: WebhookPatch): Promise<Webhook> {
+    async update(
+      accountId: string,
+      id: string,
+      patch: WebhookPatch,
+      caller: Caller = SEES_SECRETS,
+    ): Promise<Webhook> {
       const current = await find(accountId, id);
       const match = checkMatch(patch.filters?.match);
       const format = patch.format ?? current.format;
@@ -254,6 +280,20 @@ export function createWebhookService(ctx: ServiceContext) {
             ? checkTemplate(format, patch.template)
             : checkTemplate(format, current.template ?? undefined);
       if (format === 'google_sheets' && !current.signed) throw sheetsNeedSecret();
+      if (!caller.seesSecrets) {
+        const hasHeaders = Object.keys(current.headers).length > 0;
+        const before = {
+          url: current.url,
+          secretInBody: current.signed && bodyCarriesSecret(current.format, current.template),
+          othersHeaders: hasHeaders,
+        };
+        const after = {
+          url: patch.url ?? current.url,
+          secretInBody: current.signed && bodyCarriesSecret(format, template),
+          othersHeaders: patch.headers === undefined && hasHeaders,
+        };
+        refuseUnseenSecrets(secretsRefusal(before, after, false));
+      }
       const changes: WebhookChanges = {
         ...(patch.name !== undefined && { name: patch.name }),
         ...(patch.url !== undefined && { url: checkUrl(patch.url) }),

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { accountStats, defaultStatsWindow } from '../../src/core/account-stats.ts';
-import { PORTAL_ROUTES, sessionMayCall, viewRoleOf } from '../../src/core/capabilities.ts';
+import { PORTAL_ROUTES, secretsRefusal, sessionMayCall, viewRoleOf } from '../../src/core/capabilities.ts';
 import { eventRouting } from '../../src/core/event-routing.ts';
 import { fanOut } from '../../src/core/fan-out.ts';
 import type { Delivery, StoredEvent } from '../../src/core/model.ts';
+import { bodyCarriesSecret } from '../../src/core/payload-formats.ts';
 import { sampleWebhook } from '../helpers/store-fixtures.ts';
 
 const HOUR = 3_600_000;
@@ -134,4 +135,32 @@ test('account stats fill every bucket and rate only settled deliveries', () => {
 test('the default window is the last 24 whole hours, the current one included', () => {
   const now = 10 * HOUR + 123;
   assert.deepEqual(defaultStatsWindow(now), { since: -13 * HOUR, until: 11 * HOUR });
+});
+
+test('a body carries the secret with google_sheets or a template naming {{$secret}}, in text too', () => {
+  assert.equal(bodyCarriesSecret('google_sheets', null), true);
+  assert.equal(bodyCarriesSecret('slack', null), false);
+  assert.equal(bodyCarriesSecret('appcues', null), false);
+  assert.equal(bodyCarriesSecret('template', { body: { a: ['x', { b: 'token={{$secret}}' }] } }), true);
+  assert.equal(bodyCarriesSecret('template', { body: { a: '{{user_id}}', s: '$secret' } }), false);
+});
+
+test('without read_secrets, no edit sends the secret or static header values somewhere new', () => {
+  const at = (url: string, secretInBody = false, othersHeaders = false) => ({
+    url,
+    secretInBody,
+    othersHeaders,
+  });
+  assert.equal(secretsRefusal(null, at('https://a', true), false), 'send a generated secret it is not shown');
+  assert.equal(secretsRefusal(null, at('https://a', true), true), undefined);
+  assert.equal(
+    secretsRefusal(at('https://a'), at('https://a', true), false),
+    'make its deliveries carry its secret',
+  );
+  assert.equal(
+    secretsRefusal(at('https://a', false, true), at('https://b', false, true), false),
+    'move its static header values to another URL',
+  );
+  assert.equal(secretsRefusal(at('https://a', false, true), at('https://b'), false), undefined);
+  assert.equal(secretsRefusal(at('https://a', true, true), at('https://a', true, true), false), undefined);
 });

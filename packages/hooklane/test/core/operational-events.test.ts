@@ -169,3 +169,31 @@ test('the catalog has the four operational types with schemas and samples, and S
     'Webhook Disabled — CRM · https://crm.example.com/hooks/appcues · reason gone · last status 410',
   );
 });
+
+test('a delivery of an operational event that is exhausted announces nothing, so failing subscribers cannot feed each other', () => {
+  // Three failing webhooks subscribed to exhausted deliveries: each exhausted event would reach
+  // the two others, whose exhausted deliveries would announce two more, without end.
+  const subscribers = ['wh_a', 'wh_b', 'wh_c'].map(
+    (id) =>
+      ({
+        id,
+        enabled: true,
+        events: ['hooklane.delivery.exhausted'],
+        filters: { contentIds: null },
+        format: 'standard',
+        batchWindowMs: 0,
+        trigger: null,
+      }) as unknown as Webhook,
+  );
+  const first = plan([judged('wh_a', 'failed', T0, 8)], [before('wh_a', { consecutiveFailures: 7 })]);
+  const announced = first.events[0]!;
+  const targets = fanOut(subscribers, { ...announced, body: announced.body }, T0).map((d) => d.webhook.id);
+  assert.deepEqual(targets, ['wh_b', 'wh_c']);
+
+  const second = plan(
+    targets.map((id) => ({ ...judged(id, 'failed', T0, 8), eventId: announced.id })),
+    targets.map((id) => before(id, { consecutiveFailures: 7, failingSince: T0 - 1 })),
+  );
+  assert.deepEqual(names(second), []);
+  assert.equal(second.consecutiveFailures.get('wh_b'), 8);
+});

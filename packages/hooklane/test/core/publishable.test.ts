@@ -5,6 +5,7 @@ import { buildPayload } from '../../src/core/payload-formats.ts';
 import {
   allowedFields,
   browserEventTime,
+  clientOf,
   eventRefusal,
   MAX_EVENT_AGE_MS,
   normaliseOrigin,
@@ -138,4 +139,15 @@ test("the usetiful format delivers a trigger in the shape of Usetiful's Trigger 
     events: [{ name: 'trigger', trigger: 'onboarding', contentId: null }],
     data: { role: 'PM' },
   });
+});
+
+test('a per-client bucket counts an IPv6 client by its /64, whose addresses it changes at will; IPv4 as it is', () => {
+  assert.equal(clientOf('203.0.113.9'), '203.0.113.9');
+  assert.equal(clientOf('::ffff:203.0.113.9'), '203.0.113.9');
+  assert.equal(clientOf('2001:db8:1:2:aaaa:bbbb:cccc:1'), '2001:db8:1:2::/64');
+  assert.equal(clientOf('2001:0db8:0001:0002::9'), '2001:db8:1:2::/64');
+  assert.equal(clientOf('2001:db8::1'), '2001:db8:0:0::/64');
+  assert.equal(clientOf('::1'), '0:0:0:0::/64');
+  assert.equal(clientOf('fe80::1%eth0'), 'fe80:0:0:0::/64');
+  assert.notEqual(clientOf('2001:db8:1:2::1'), clientOf('2001:db8:1:3::1'));
 });

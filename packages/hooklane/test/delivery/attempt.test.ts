@@ -224,3 +224,27 @@ test('the recorded request headers keep only the start of each signature', () =>
   assert.equal(prepared.request.headers['webhook-signature'], full);
   assert.equal(prepared.request.headers['x-team'], 'growth');
 });
+
+test('a Sheets delivery carries the secret while its webhook is google_sheets, and is settled as failed once it is not', () => {
+  const event: StoredEvent = {
+    accountId: 'acc_1',
+    id: 'evt_1',
+    name: 'signup',
+    typeId: null,
+    userId: 'u1',
+    contentId: null,
+    occurredAt: 1_700_000_000_000,
+    ingestedAt: 1_700_000_000_000,
+    body: '{"id":"evt_1","name":"signup","user_id":"u1","timestamp":1700000000000}',
+  };
+  const base = claimed({ delivery: { format: 'google_sheets' }, events: [event] });
+  const open = (sealed: string) => sealed;
+  const sheets = { ...base, webhook: { ...base.webhook, format: 'google_sheets' as const } };
+  const now = prepareAttempt(sheets, 'att_1', STARTED_AT, keyOf, undefined, open);
+  assert.equal(now.kind, 'send');
+  if (now.kind === 'send') assert.equal(JSON.parse(now.request.body).token, SECRET);
+
+  const switched = prepareAttempt(base, 'att_1', STARTED_AT, keyOf, undefined, open);
+  assert.equal(switched.kind, 'settled');
+  if (switched.kind === 'settled') assert.equal(switched.record.verdict, 'failed');
+});

@@ -57,13 +57,11 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
     async (request, reply) => {
       const { acc } = request.params as Static<typeof AccountParams>;
       const body = request.body as Static<typeof CreateWebhookBody>;
-      const { webhook, secret } = await webhooks.create(acc, {
-        ...toPatch(body),
-        name: body.name,
-        url: body.url,
-        events: body.events,
-        secret: body.secret,
-      });
+      const { webhook, secret } = await webhooks.create(
+        acc,
+        { ...toPatch(body), name: body.name, url: body.url, events: body.events, secret: body.secret },
+        { seesSecrets: seesSecrets(request) },
+      );
       // A portal session without read_secrets creates signed webhooks but is not shown the secret.
       const shown = seesSecrets(request) ? { secret } : {};
       return reply.code(201).send({ ...presentWebhook(webhook, roleOf(request)), ...shown });
@@ -162,7 +160,9 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: RouteDeps): vo
     async (request) => {
       const { acc, id } = request.params as Params;
       return presentWebhook(
-        await webhooks.update(acc, id, toPatch(request.body as Static<typeof UpdateWebhookBody>)),
+        await webhooks.update(acc, id, toPatch(request.body as Static<typeof UpdateWebhookBody>), {
+          seesSecrets: seesSecrets(request),
+        }),
         roleOf(request),
       );
     },
