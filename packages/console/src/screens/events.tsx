@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { apiKey } from '../api.ts';
 import { route, setQuery } from '../router.tsx';
-import { accountPath, canEdit } from '../session.ts';
+import { accountPath, isKeyAdmin } from '../session.ts';
 import { Time } from '../time.tsx';
 import { Field, useLoad } from '../ui.tsx';
 import { DeliveryList } from './deliveries.tsx';
@@ -89,7 +89,8 @@ export function EventsScreen() {
   const selected = route.value.search.get('event_id') ?? '';
   const [id, setId] = useState(selected);
   const [events, setEvents] = useState<Streamed[]>([]);
-  const live = canEdit.value;
+  // The live stream is an admin key's; a viewer and a portal session look events up by id.
+  const live = isKeyAdmin.value;
   const state = useEventStream(live, (message) => setEvents((old) => [message, ...old].slice(0, 200)));
   const look = (eventId: string) => {
     setId(eventId);

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type Delivery, type Webhook } from '../api.ts';
 import { loadEventTypes } from '../event-types.ts';
 import { Link, navigate } from '../router.tsx';
-import { accountPath, canEdit } from '../session.ts';
+import { accountPath, canEdit, canReadSecrets, canRetry } from '../session.ts';
 import { exactTime, Time } from '../time.tsx';
 import { Confirm, CopyButton, ErrorNote, Field, Loadable, useAction, useLoad } from '../ui.tsx';
 import { DeliveryList } from './deliveries.tsx';
@@ -60,9 +60,11 @@ function SecretPanel({ webhook }: { webhook: Webhook }) {
             Reveal secret
           </button>
         ) : null}
-        <button type="button" class="secondary" onClick={() => setConfirming(true)} disabled={action.busy}>
-          {webhook.signed ? 'Rotate secret' : 'Add a secret'}
-        </button>
+        {canEdit.value ? (
+          <button type="button" class="secondary" onClick={() => setConfirming(true)} disabled={action.busy}>
+            {webhook.signed ? 'Rotate secret' : 'Add a secret'}
+          </button>
+        ) : null}
       </div>
       {action.error ? <ErrorNote error={action.error} /> : null}
       <Confirm
@@ -246,7 +248,7 @@ export function WebhookScreen({ id }: { id: string }) {
                 : Object.entries(webhook.headers).map(([name, value]) => (
                     <div key={name}>
                       <code>{name}</code>:{' '}
-                      {canEdit.value ? <code>{value}</code> : <span class="muted">hidden</span>}
+                      {canReadSecrets.value ? <code>{value}</code> : <span class="muted">hidden</span>}
                     </div>
                   ))}
             </dd>
@@ -261,11 +263,11 @@ export function WebhookScreen({ id }: { id: string }) {
               <Time at={webhook.created_at} />
             </dd>
           </dl>
-          {canEdit.value ? (
+          {canReadSecrets.value || canEdit.value || canRetry.value ? (
             <div class="grid-3">
-              <SecretPanel webhook={webhook} />
-              <TestPanel webhook={webhook} sent={refreshDeliveries} />
-              <RecoverPanel webhook={webhook} recovered={refreshDeliveries} />
+              {canReadSecrets.value ? <SecretPanel webhook={webhook} /> : null}
+              {canEdit.value ? <TestPanel webhook={webhook} sent={refreshDeliveries} /> : null}
+              {canRetry.value ? <RecoverPanel webhook={webhook} recovered={refreshDeliveries} /> : null}
             </div>
           ) : null}
           <h2>Deliveries</h2>
