@@ -210,6 +210,36 @@ export interface EventType {
   sample: Record<string, unknown>;
 }
 
+export type Outcome = 'succeeded' | 'failed' | 'retrying' | 'pending' | 'cancelled';
+type Counts = Record<Outcome, number> & { total: number };
+
+/** GET /v1/accounts/{acc}/stats: deliveries by hour and outcome, per webhook too (rates are 0..1). */
+export interface Stats {
+  since: string;
+  until: string;
+  totals: Counts;
+  success_rate: number | null;
+  buckets: ({ start: string } & Record<Outcome, number>)[];
+  webhooks: {
+    id: string;
+    name: string;
+    enabled: boolean;
+    failing_since: string | null;
+    last_delivery_at: string | null;
+    totals: Counts;
+    success_rate: number | null;
+    buckets: { start: string; count: number; success_rate: number | null }[];
+  }[];
+  failing: {
+    id: string;
+    name: string;
+    failing_since: string;
+    enabled: boolean;
+    disabled_reason: string | null;
+  }[];
+  oldest_pending: { id: string; webhook_id: string; created_at: string; attempt_count: number } | null;
+}
+
 /** A query string from the defined values of `params`. */
 export function query(params: Record<string, string | number | undefined | null>): string {
   const search = new URLSearchParams();
