@@ -240,6 +240,21 @@ export interface Stats {
   oldest_pending: { id: string; webhook_id: string; created_at: string; attempt_count: number } | null;
 }
 
+/** GET /v1/accounts/{acc}/events/{id}/routing: each webhook's delivery of the event, or why none. */
+export interface Routing {
+  event_id: string;
+  event_name: string;
+  ingested_at: string;
+  webhooks: {
+    webhook_id: string;
+    name: string;
+    delivered: boolean;
+    delivery: { id: string; status: string } | null;
+    reason: string | null;
+    changed_since_event: boolean;
+  }[];
+}
+
 /** A query string from the defined values of `params`. */
 export function query(params: Record<string, string | number | undefined | null>): string {
   const search = new URLSearchParams();

@@ -255,6 +255,45 @@ describe('an admin', () => {
     assert.equal(secret, fromApi.body.secret);
   });
 
+  test('rotates the secret: the new one shows, and the API has it', async () => {
+    const before = (await page.getByTestId('secret').textContent()) ?? '';
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page
+      .getByRole('dialog', { name: 'Rotate the secret?' })
+      .getByRole('button', { name: 'Rotate' })
+      .click();
+    await page.getByText('Rotated. The previous secret stays valid').waitFor();
+    const after = (await page.getByTestId('secret').textContent()) ?? '';
+    assert.notEqual(after, before);
+    const fromApi = await server.api('GET', `/v1/accounts/${accountId}/webhooks/${webhookId}/secret`);
+    assert.equal(after, fromApi.body.secret);
+  });
+
+  test('recovers failed deliveries with a dry-run count first, in a dialog', async () => {
+    const since = new Date(Date.now() - 24 * 3_600_000);
+    const dryRun = await server.api('POST', `/v1/accounts/${accountId}/webhooks/${webhookId}/recover`, {
+      body: { since: since.toISOString(), dry_run: true },
+    });
+    assert.equal(dryRun.status, 200);
+    const recovering: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/recover')) recovering.push(request.postData() ?? '');
+    });
+    await page.getByRole('button', { name: 'Recover', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    const count = dryRun.body.recovered as number;
+    assert.match(
+      (await page.getByTestId('recover-count').textContent()) ?? '',
+      count === 0 ? /No failed delivery/ : new RegExp(`^${count} failed`),
+    );
+    assert.equal(recovering.length, 1);
+    assert.equal(JSON.parse(recovering[0] ?? '{}').dry_run, true, 'the first call is a dry run');
+    await checkAccessibility(page, 'recover dialog');
+    await dialog.getByRole('button').last().click();
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
   test('every screen passes axe and is screenshotted', async () => {
     const screens: [string, string, string | RegExp][] = [
       ['/', 'overview', 'Overview'],
@@ -282,9 +321,14 @@ describe('an admin', () => {
     await server.api('POST', `/v1/accounts/${accountId}/events`, {
       body: { id, name: 'appcues:flow_completed', user_id: 'u-42', attributes: { flowId: 'f-1' } },
     });
-    await page.getByRole('button', { name: `Deliveries of ${id.slice(0, 8)}` }).click();
-    await page.getByText('No delivery for this event id').waitFor();
+    await page.getByRole('button', { name: `Where ${id.slice(0, 8)} went` }).click();
+    // The NPS webhook did not take a flow event: the routing says why not.
+    const row = page.getByRole('row', { name: /NPS to CRM/ });
+    await row.getByText('not delivered').waitFor();
+    await row.getByText('it is not subscribed to this event type').waitFor();
     assert.ok(page.url().includes(`event_id=${id}`));
+    await checkAccessibility(page, 'event routing');
+    await screenshot(page, 'event-routing');
   });
 
   test('creates a viewer key shown once', async () => {

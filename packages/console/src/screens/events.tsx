@@ -1,11 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { apiKey } from '../api.ts';
-import { route, setQuery } from '../router.tsx';
+import { api, apiKey, type Routing } from '../api.ts';
+import { Link, route, setQuery } from '../router.tsx';
 import { accountPath, isKeyAdmin } from '../session.ts';
 import { Time } from '../time.tsx';
-import { Field, useLoad } from '../ui.tsx';
-import { DeliveryList } from './deliveries.tsx';
-import { loadWebhooks } from './webhooks.tsx';
+import { Badge, Field, Loadable, STATUS_TONE, useLoad } from '../ui.tsx';
 
 interface Streamed {
   type: string | null;
@@ -68,19 +66,73 @@ function useEventStream(enabled: boolean, onEvent: (message: Streamed) => void):
   return state;
 }
 
+const WHY_NOT: Record<string, string> = {
+  disabled: 'the webhook is disabled',
+  type_not_subscribed: 'it is not subscribed to this event type',
+  content_filter: 'its content filter left the event out',
+  created_after_event: 'the webhook was created after the event',
+  no_delivery:
+    'it would take the event today, but has no delivery of it (its settings changed since, or the delivery was pruned)',
+};
+
+/** For one event: the delivery each webhook got, or why it got none (GET /events/{id}/routing). */
 function Lookup({ eventId }: { eventId: string }) {
-  const webhooks = useLoad(loadWebhooks, []);
-  const byId = new Map((webhooks.data ?? []).map((webhook) => [webhook.id, webhook]));
+  const routing = useLoad(
+    () => api<Routing>('GET', accountPath(`/events/${encodeURIComponent(eventId)}/routing`)),
+    [eventId],
+  );
   return (
     <section aria-labelledby="lookup-title">
       <h2 id="lookup-title">
         Where event <code>{eventId}</code> went
       </h2>
-      <DeliveryList
-        filter={{ event_id: eventId }}
-        webhooks={byId}
-        empty="No delivery for this event id: no webhook subscribed to it, or the id is unknown."
-      />
+      <Loadable state={routing} isEmpty={(r) => r.webhooks.length === 0} empty="The account has no webhook.">
+        {(r) => (
+          <>
+            <p>
+              <code>{r.event_name}</code>, received <Time at={r.ingested_at} />.
+            </p>
+            <table class="responsive">
+              <thead>
+                <tr>
+                  <th scope="col">Webhook</th>
+                  <th scope="col">Delivered</th>
+                  <th scope="col">Why not</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.webhooks.map((route) => (
+                  <tr key={route.webhook_id}>
+                    <td data-label="Webhook">
+                      <Link href={`/webhooks/${route.webhook_id}`}>{route.name}</Link>
+                    </td>
+                    <td data-label="Delivered">
+                      {route.delivery ? (
+                        <Link href={`/deliveries/${route.delivery.id}`}>
+                          <Badge tone={STATUS_TONE[route.delivery.status] ?? 'muted'}>
+                            {route.delivery.status}
+                          </Badge>
+                        </Link>
+                      ) : (
+                        <Badge tone="muted">not delivered</Badge>
+                      )}
+                    </td>
+                    <td data-label="Why not">
+                      {route.reason ? (WHY_NOT[route.reason] ?? route.reason) : '—'}
+                      {route.changed_since_event ? (
+                        <span class="muted small-text">
+                          {' '}
+                          (edited since the event: read with its settings of today)
+                        </span>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </Loadable>
     </section>
   );
 }
@@ -153,7 +205,7 @@ export function EventsScreen() {
                   </td>
                   <td>
                     <button type="button" class="secondary small" onClick={() => look(event.id)}>
-                      Deliveries of {event.id.slice(0, 8)}
+                      Where {event.id.slice(0, 8)} went
                     </button>
                   </td>
                 </tr>
