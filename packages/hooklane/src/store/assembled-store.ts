@@ -25,7 +25,7 @@ export interface StoreParts {
     'listDeliveries' | 'getDelivery' | 'listAttempts' | 'getDeliveryWithAttempts' | 'eventsOfDelivery'
   > &
     Part<'retryDelivery' | 'recoverDeliveries' | 'queueStats' | 'getEvents'> &
-    Part<'countRecoverable' | 'accountActivity'>;
+    Part<'countRecoverable' | 'accountActivity' | 'latestEvents'>;
   readonly portalSessions: Part<'insertPortalSession' | 'findPortalSessionByHash' | 'deletePortalSessions'>;
   readonly retention: Part<'pruneBefore'>;
 }
@@ -87,6 +87,7 @@ export abstract class AssembledStore implements Store {
   recoverDeliveries: Store['recoverDeliveries'] = (...a) => this.#parts.deliveries.recoverDeliveries(...a);
   queueStats: Store['queueStats'] = () => this.#parts.deliveries.queueStats();
   getEvents: Store['getEvents'] = (...a) => this.#parts.deliveries.getEvents(...a);
+  latestEvents: Store['latestEvents'] = (...a) => this.#parts.deliveries.latestEvents(...a);
   countRecoverable: Store['countRecoverable'] = (...a) => this.#parts.deliveries.countRecoverable(...a);
   accountActivity: Store['accountActivity'] = (...a) => this.#parts.deliveries.accountActivity(...a);
 

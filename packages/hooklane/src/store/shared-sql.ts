@@ -138,6 +138,14 @@ export function deliveriesPage(
   };
 }
 
+/**
+ * An account's latest events (`$1`), newest first, at most `$2`; with `byUser`, one user's
+ * (`$3`) only. The index on ingested_at reads from the newest end.
+ */
+export const latestEvents = (byUser: boolean) =>
+  `SELECT * FROM events WHERE account_id = $1${byUser ? ' AND user_id = $3' : ''}
+   ORDER BY ingested_at DESC, id DESC LIMIT $2`;
+
 /** The stored events among a list of ids (`$2`) of one account (`$1`). */
 export const eventsAmong = (d: SqlDialect) =>
   `SELECT * FROM events WHERE account_id = $1 AND ${d.inList('id', '$2')}`;

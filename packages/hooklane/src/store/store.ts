@@ -157,6 +157,11 @@ export interface Store {
   deletePortalSessions(accountId: string, expiredAt?: number): Promise<number>;
 
   queueStats(): Promise<{ pending: number; oldestPendingAt: number | null }>;
+  /** The account's latest events, newest first, at most `limit`; only `userId`'s when given. */
+  latestEvents(
+    accountId: string,
+    query: { limit: number; userId?: string | undefined },
+  ): Promise<StoredEvent[]>;
   /** The stored events among `ids`, in the order of `ids`. */
   getEvents(accountId: string, ids: readonly string[]): Promise<StoredEvent[]>;
   /**

@@ -1,7 +1,7 @@
 import type { Delivery, StoredEvent } from '../../core/model.ts';
 import type { StoreParts } from '../assembled-store.ts';
 import { toAccountActivity, toAttempt, toDelivery, toEvent, toQueueStats } from '../rows.ts';
-import { deliveriesPage, eventsAmong, SQL } from '../shared-sql.ts';
+import { deliveriesPage, eventsAmong, latestEvents, SQL } from '../shared-sql.ts';
 import { SQLITE_DIALECT, type SqliteConnection } from './connection.ts';
 import type { Leases } from './leases.ts';
 
@@ -58,6 +58,11 @@ export function sqliteDeliveries(db: SqliteConnection, leases: Leases): StorePar
     async queueStats() {
       const row = db.get(SQL.queueStats);
       return toQueueStats(row);
+    },
+
+    async latestEvents(accountId, { limit, userId }) {
+      const params = userId === undefined ? [accountId, limit] : [accountId, limit, userId];
+      return db.all(latestEvents(userId !== undefined), params).map(toEvent);
     },
 
     async getEvents(accountId, ids) {
