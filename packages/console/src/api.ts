@@ -240,6 +240,18 @@ export interface Stats {
   oldest_pending: { id: string; webhook_id: string; created_at: string; attempt_count: number } | null;
 }
 
+/** An event of GET /v1/accounts/{acc}/events (the latest stored, newest first). */
+export interface LatestEvent {
+  id: string;
+  name: string;
+  type: string | null;
+  user_id: string;
+  content_id: string | null;
+  occurred_at: string;
+  ingested_at: string;
+  event: unknown;
+}
+
 /** GET /v1/accounts/{acc}/events/{id}/routing: each webhook's delivery of the event, or why none. */
 export interface Routing {
   event_id: string;

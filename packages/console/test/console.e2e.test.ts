@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type ChildServer, startChildServer } from '../../hooklane/test/helpers/child-server.ts';
 import { type Receiver, startReceiver } from '../../hooklane/test/helpers/receiver.ts';
+import { loadSeeds, seedPayload } from '../../hooklane/test/helpers/seeds.ts';
 import { BUDGET_BYTES, shippedJavaScript } from '../scripts/check-size.ts';
 
 /**
@@ -20,6 +21,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const IMAGES = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
 const DIST = new URL('../dist/', import.meta.url);
+
+const NPS_FLOW = 'c32fb928-7a1a-4feb-8993-696aa68fe5fb';
 
 let server: ChildServer;
 let receiver: Receiver;
@@ -98,6 +101,12 @@ before(async () => {
   viewerKey = (
     await server.api('POST', `/v1/accounts/${accountId}/keys`, { body: { role: 'viewer', name: 'support' } })
   ).body.key;
+  // The 13 seed events, before any webhook: the content picker offers the ids they carry.
+  const seeded = await server.api('POST', `/v1/accounts/${accountId}/events`, {
+    key: adminKey,
+    body: loadSeeds().map((seed) => seed.payload),
+  });
+  assert.equal(seeded.status, 202, JSON.stringify(seeded.body));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -168,7 +177,7 @@ describe('an admin', () => {
     await screen(page, 'Overview');
   });
 
-  test('creates a webhook for NPS Score; an API error shows beside the field it names', async () => {
+  test('creates a webhook for NPS Score narrowed to a flow picked from the seen ids; an API error shows beside the field it names', async () => {
     await nav(page, 'Webhooks').click();
     await screen(page, 'Webhooks');
     await page.getByText('No webhooks yet').waitFor();
@@ -177,6 +186,11 @@ describe('an admin', () => {
     await page.getByLabel('Name', { exact: true }).fill('NPS to CRM');
     await page.getByLabel('Endpoint URL').fill('ftp://example.com/hook');
     await page.getByRole('checkbox', { name: 'NPS Score' }).check();
+    // The picker offers the seeds' flows and checklists by name; the free-text field holds the choice.
+    await page.getByRole('checkbox', { name: /Journeys checklist/ }).waitFor();
+    await page.getByRole('checkbox', { name: /Modal Test/ }).waitFor();
+    await page.getByRole('checkbox', { name: /NPS Survey/ }).check();
+    assert.equal(await page.getByLabel('Only events about these content ids').inputValue(), NPS_FLOW);
     await page.getByLabel('Header 1 name').waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Add a header' }).click();
     await page.getByLabel('Header 1 name').fill('x-team');
@@ -198,15 +212,15 @@ describe('an admin', () => {
     assert.match(webhookId, /^wh_/);
     const saved = await server.api('GET', `/v1/accounts/${accountId}/webhooks/${webhookId}`);
     assert.deepEqual(saved.body.events, ['nps_score']);
+    assert.deepEqual(saved.body.filters.content_ids, [NPS_FLOW]);
     assert.deepEqual(saved.body.headers, { 'x-team': 'growth' });
   });
 
   test('sees the delivery of an event sent through the API, and its failed attempt', async () => {
-    const types = await server.api('GET', '/v1/event-types');
-    const sample = types.body.data.find((type: { id: string }) => type.id === 'nps_score').sample;
+    // The NPS Score seed again (a new id): its flow is the one the webhook is narrowed to.
     const sent = await server.api('POST', `/v1/accounts/${accountId}/events`, {
       key: adminKey,
-      body: { ...sample, id: randomUUID() },
+      body: { ...seedPayload('NPS Score'), id: randomUUID() },
     });
     assert.equal(sent.status, 202);
     await receiver.waitFor(1);
@@ -329,6 +343,22 @@ describe('an admin', () => {
     assert.ok(page.url().includes(`event_id=${id}`));
     await checkAccessibility(page, 'event routing');
     await screenshot(page, 'event-routing');
+  });
+
+  test("finds a user's events and where each went", async () => {
+    const user = seedPayload('NPS Score').user_id as string;
+    await page.getByLabel("Find a user's events by user id").fill(user);
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    await page.getByRole('heading', { name: `Latest events of user ${user}` }).waitFor();
+    const rows = page.locator('section[aria-labelledby="user-title"] tbody tr');
+    await rows.first().waitFor();
+    const listed = await server.api(
+      'GET',
+      `/v1/accounts/${accountId}/events?user_id=${encodeURIComponent(user)}`,
+    );
+    assert.equal(await rows.count(), listed.body.data.length);
+    assert.ok(listed.body.data.length > 0);
+    await checkAccessibility(page, 'user events');
   });
 
   test('creates a viewer key shown once', async () => {

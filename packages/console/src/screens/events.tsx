@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, apiKey, type Routing } from '../api.ts';
+import { api, apiKey, type LatestEvent, query, type Routing } from '../api.ts';
 import { Link, route, setQuery } from '../router.tsx';
 import { accountPath, isKeyAdmin } from '../session.ts';
 import { Time } from '../time.tsx';
@@ -137,16 +137,71 @@ function Lookup({ eventId }: { eventId: string }) {
   );
 }
 
+/** One user's latest events (GET /events?user_id=), each with a button to see where it went. */
+function UserEvents({ userId, look }: { userId: string; look: (eventId: string) => void }) {
+  const events = useLoad(
+    () => api<{ data: LatestEvent[] }>('GET', accountPath(`/events${query({ user_id: userId, limit: 50 })}`)),
+    [userId],
+  );
+  return (
+    <section aria-labelledby="user-title">
+      <h2 id="user-title">
+        Latest events of user <code>{userId}</code>
+      </h2>
+      <Loadable
+        state={events}
+        isEmpty={(page) => page.data.length === 0}
+        empty="No stored event of this user."
+      >
+        {(page) => (
+          <table class="responsive">
+            <thead>
+              <tr>
+                <th scope="col">Event</th>
+                <th scope="col">Content</th>
+                <th scope="col">Received</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.data.map((event) => (
+                <tr key={event.id}>
+                  <td data-label="Event">
+                    <code>{event.name}</code>
+                  </td>
+                  <td data-label="Content">{event.content_id ? <code>{event.content_id}</code> : '—'}</td>
+                  <td data-label="Received">
+                    <Time at={event.ingested_at} />
+                  </td>
+                  <td>
+                    <button type="button" class="secondary small" onClick={() => look(event.id)}>
+                      Where {event.id.slice(0, 8)} went
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Loadable>
+    </section>
+  );
+}
+
 export function EventsScreen() {
   const selected = route.value.search.get('event_id') ?? '';
+  const selectedUser = route.value.search.get('user_id') ?? '';
   const [id, setId] = useState(selected);
+  const [user, setUser] = useState(selectedUser);
   const [events, setEvents] = useState<Streamed[]>([]);
   // The live stream is an admin key's; a viewer and a portal session look events up by id.
   const live = isKeyAdmin.value;
   const state = useEventStream(live, (message) => setEvents((old) => [message, ...old].slice(0, 200)));
   const look = (eventId: string) => {
     setId(eventId);
-    setQuery({ event_id: eventId });
+    setQuery({ event_id: eventId, user_id: selectedUser });
   };
   return (
     <>
@@ -165,7 +220,22 @@ export function EventsScreen() {
           Look up
         </button>
       </form>
+      <form
+        class="filters"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setQuery({ user_id: user.trim() });
+        }}
+      >
+        <Field label="Find a user's events by user id">
+          {(props) => <input {...props} value={user} onInput={(e) => setUser(e.currentTarget.value)} />}
+        </Field>
+        <button type="submit" class="secondary">
+          Find
+        </button>
+      </form>
       {selected ? <Lookup eventId={selected} /> : null}
+      {selectedUser ? <UserEvents userId={selectedUser} look={look} /> : null}
       <section aria-labelledby="live-title">
         <div class="title-row">
           <h2 id="live-title">Live stream</h2>
