@@ -204,6 +204,8 @@ describe('an admin', () => {
     const errorText = await page.locator(`[id="${describedBy.split(' ').at(-1)}"]`).textContent();
     assert.match(errorText ?? '', /not allowed/);
     await screenshot(page, 'webhook-form');
+    await page.locator('fieldset.content-picker').scrollIntoViewIfNeeded();
+    await screenshot(page, 'content-picker');
 
     await urlField.fill(`${receiver.url}/hooks/nps`);
     await page.getByRole('button', { name: 'Create webhook' }).click();

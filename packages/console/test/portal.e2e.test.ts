@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type ChildServer, startChildServer } from '../../hooklane/test/helpers/child-server.ts';
 import { type Receiver, startReceiver } from '../../hooklane/test/helpers/receiver.ts';
+import { seedPayload } from '../../hooklane/test/helpers/seeds.ts';
 
 /**
  * The portal end to end: the app at /portal signed in by a portal session's link, against a
@@ -99,12 +100,19 @@ before(async () => {
     body: {
       name: 'Acme CRM',
       url: receiver.url,
-      events: ['NPS Score'],
+      events: ['nps_score'],
       headers: { 'x-api-key': 'crm-credential' },
     },
   });
   assert.equal(webhook.status, 201);
   webhookId = webhook.body.id;
+  // One NPS Score seed, so the portal's overview and lists have a delivery to show.
+  const sent = await server.api('POST', `/v1/accounts/${accountId}/events`, {
+    key: adminKey,
+    body: seedPayload('NPS Score'),
+  });
+  assert.equal(sent.status, 202, JSON.stringify(sent.body));
+  await receiver.waitFor(1);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -177,7 +185,7 @@ describe('a portal link', () => {
     // The embedding page of docs/portal.md, served from another loopback origin.
     const parent: Server = createServer((_request, response) => {
       response.setHeader('content-type', 'text/html');
-      response.end(`<!doctype html><title>Parent</title><h1>Parent</h1>
+      response.end(`<!doctype html><html lang="en"><title>Parent</title><body style="font-family: sans-serif; margin: 2rem"><h1>Acme settings: webhooks</h1>
 <iframe id="f" title="Webhooks" style="width: 100%; border: 0"></iframe>
 <script>
   window.heights = [];
@@ -225,6 +233,8 @@ describe('a portal link', () => {
       const heights: number[] = await page.evaluate(() => (globalThis as any).heights);
       const framed = await page.evaluate(() => document.getElementById('f')!.getBoundingClientRect().height);
       assert.equal(framed, heights.at(-1), 'the frame took the last height posted');
+      await checkAccessibility(page, 'a parent page framing the portal');
+      await screenshot(page, 'framed');
     } finally {
       await context.close();
     }
