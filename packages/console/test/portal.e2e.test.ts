@@ -1,23 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { type ChildServer, startChildServer } from '../../hooklane/test/helpers/child-server.ts';
 import { type Receiver, startReceiver } from '../../hooklane/test/helpers/receiver.ts';
 import { seedPayload } from '../../hooklane/test/helpers/seeds.ts';
+import { checkAccessibility, IMAGES, launchChromium, newPage, screen, screenshot } from './browser.ts';
 
 /**
  * The portal end to end: the app at /portal signed in by a portal session's link, against a
  * real server and receiver on loopback, in Debian's Chromium, framed by a real parent page.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const IMAGES = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
 
 let server: ChildServer;
 let receiver: Receiver;
@@ -26,16 +22,6 @@ let dataDir: string;
 let accountId: string;
 let adminKey: string;
 let webhookId: string;
-
-async function newPage(width = 1280, height = 800): Promise<{ context: BrowserContext; page: Page }> {
-  // bypassCSP: the page forbids inline scripts, and axe-core is injected as one.
-  const context = await browser.newContext({
-    viewport: { width, height },
-    bypassCSP: true,
-    reducedMotion: 'reduce',
-  });
-  return { context, page: await context.newPage() };
-}
 
 async function portalLink(
   capabilities: string[],
@@ -56,31 +42,6 @@ const withParams = (url: string, params: Record<string, string>, path = '/portal
   for (const [name, value] of Object.entries(params)) link.searchParams.set(name, value);
   return link.href;
 };
-
-async function checkAccessibility(page: Page, screen: string): Promise<void> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const result = await (globalThis as any).axe.run(document);
-    return result.violations
-      .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        (v: any) =>
-          `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`,
-      );
-  });
-  assert.deepEqual(violations, [], `axe on ${screen}`);
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  const path = join(IMAGES, `portal-${name}.png`);
-  await page.screenshot({ path });
-  assert.ok(statSync(path).size <= 200 * 1024, `${name} screenshot is over 200 KB`);
-}
-
-async function screen(page: Page, heading: string | RegExp): Promise<void> {
-  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-  await page.waitForFunction(() => !document.querySelector('.loading'));
-}
 
 before(async () => {
   mkdirSync(IMAGES, { recursive: true });
@@ -113,10 +74,7 @@ before(async () => {
   });
   assert.equal(sent.status, 202, JSON.stringify(sent.body));
   await receiver.waitFor(1);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -129,20 +87,21 @@ after(async () => {
 describe('a portal link', () => {
   test('with read only: the token leaves the address bar, no edit control shows, and the API refuses an edit', async () => {
     const { url, token } = await portalLink(['read']);
-    const { context, page } = await newPage();
+    const { context, page } = await newPage(browser);
     try {
       await page.goto(withParams(url, { accent: '#635bff' }));
       await screen(page, 'Overview');
       assert.equal(new URL(page.url()).hash, '', 'the token is no longer in the address bar');
       assert.equal(await page.evaluate(() => sessionStorage.getItem('hooklane.portal-token')), token);
       await checkAccessibility(page, 'portal overview');
-      await screenshot(page, 'overview');
+      await screenshot(page, 'portal-overview');
       await page
         .getByRole('navigation', { name: 'Main' })
         .getByRole('link', { name: 'Webhooks', exact: true })
         .click();
       await screen(page, 'Webhooks');
       assert.equal(await page.getByRole('link', { name: /New webhook/ }).count(), 0);
+      await checkAccessibility(page, 'portal webhooks');
       await page.getByRole('link', { name: 'Acme CRM' }).click();
       await screen(page, 'Acme CRM');
       await checkAccessibility(page, 'portal webhook detail');
@@ -151,6 +110,19 @@ describe('a portal link', () => {
         assert.equal(await page.getByRole('link', { name: control, exact: true }).count(), 0, control);
       }
       assert.equal(await page.getByText('crm-credential').count(), 0, 'no static header value');
+      for (const [path, heading] of [
+        ['/deliveries', 'Deliveries'],
+        ['/event-types', 'Event types'],
+        ['/events', 'Events'],
+      ] as const) {
+        await page.goto(`${server.url}/portal${path}`);
+        await screen(page, heading);
+        await checkAccessibility(page, `portal ${path}`);
+      }
+      // Without the live stream, the events screen lists the latest stored events.
+      await page.getByRole('heading', { name: 'Latest events' }).waitFor();
+      await page.locator('section[aria-labelledby="stored-title"] tbody tr').first().waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Retry now' }).count(), 0);
       await page.goto(`${server.url}/portal/webhooks/${webhookId}/edit`);
       await screen(page, 'Not allowed');
       const refused = await server.api('PATCH', `/v1/accounts/${accountId}/webhooks/${webhookId}`, {
@@ -165,7 +137,7 @@ describe('a portal link', () => {
 
   test('with manage_webhooks and read_secrets: edit controls and the secret show; the branding applies', async () => {
     const { url } = await portalLink(['read', 'manage_webhooks', 'read_secrets', 'retry']);
-    const { context, page } = await newPage();
+    const { context, page } = await newPage(browser);
     try {
       await page.goto(withParams(url, { theme: 'dark', accent: '#f5a623' }, `/portal/webhooks/${webhookId}`));
       await screen(page, 'Acme CRM');
@@ -174,7 +146,7 @@ describe('a portal link', () => {
       await page.getByRole('button', { name: 'Rotate secret' }).waitFor();
       await page.getByText('crm-credential').waitFor();
       await checkAccessibility(page, 'portal webhook detail, dark, all capabilities');
-      await screenshot(page, 'webhook-dark');
+      await screenshot(page, 'portal-webhook-dark');
     } finally {
       await context.close();
     }
@@ -203,7 +175,7 @@ describe('a portal link', () => {
     t.after(() => new Promise<void>((resolve) => parent.close(() => resolve())));
     const address = parent.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    const { context, page } = await newPage();
+    const { context, page } = await newPage(browser);
     try {
       const logs: string[] = [];
       page.on('console', (m) => logs.push(m.text()));
@@ -234,7 +206,7 @@ describe('a portal link', () => {
       const framed = await page.evaluate(() => document.getElementById('f')!.getBoundingClientRect().height);
       assert.equal(framed, heights.at(-1), 'the frame took the last height posted');
       await checkAccessibility(page, 'a parent page framing the portal');
-      await screenshot(page, 'framed');
+      await screenshot(page, 'portal-framed');
     } finally {
       await context.close();
     }
@@ -242,7 +214,7 @@ describe('a portal link', () => {
 
   test('stops working after revocation: the page says the link expired or was revoked', async () => {
     const { url, token } = await portalLink(['read']);
-    const { context, page } = await newPage();
+    const { context, page } = await newPage(browser);
     try {
       await page.goto(url);
       await screen(page, 'Overview');
@@ -257,7 +229,7 @@ describe('a portal link', () => {
         .click();
       await screen(page, 'This link has expired or was revoked');
       await checkAccessibility(page, 'portal expired');
-      await screenshot(page, 'expired');
+      await screenshot(page, 'portal-expired');
       await page.reload();
       await screen(page, /This (link has expired|page needs a portal link)/);
     } finally {

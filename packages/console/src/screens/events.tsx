@@ -137,54 +137,88 @@ function Lookup({ eventId }: { eventId: string }) {
   );
 }
 
-/** One user's latest events (GET /events?user_id=), each with a button to see where it went. */
-function UserEvents({ userId, look }: { userId: string; look: (eventId: string) => void }) {
+interface EventRow {
+  id: string;
+  name: string;
+  type: string | null;
+  userId: string | null;
+  contentId: string | null;
+  at: string;
+}
+
+const rowOf = (event: LatestEvent): EventRow => ({
+  id: event.id,
+  name: event.name,
+  type: event.type,
+  userId: event.user_id,
+  contentId: event.content_id,
+  at: event.ingested_at,
+});
+
+/** Events, each with a button that shows where it went. */
+function EventTable({ rows, look }: { rows: EventRow[]; look: (eventId: string) => void }) {
+  return (
+    <table class="responsive">
+      <thead>
+        <tr>
+          <th scope="col">Event</th>
+          <th scope="col">Type</th>
+          <th scope="col">User</th>
+          <th scope="col">Content</th>
+          <th scope="col">Received</th>
+          <th scope="col">
+            <span class="sr-only">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((event) => (
+          <tr key={event.id}>
+            <td data-label="Event">
+              <code>{event.name}</code>
+            </td>
+            <td data-label="Type">{event.type ?? <span class="muted">custom</span>}</td>
+            <td data-label="User">{event.userId ?? '—'}</td>
+            <td data-label="Content">{event.contentId ? <code>{event.contentId}</code> : '—'}</td>
+            <td data-label="Received">
+              <Time at={event.at} />
+            </td>
+            <td>
+              <button type="button" class="secondary small" onClick={() => look(event.id)}>
+                Where {event.id.slice(0, 8)} went
+              </button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The latest stored events (GET /events), one user's with `userId`. */
+function StoredEvents({
+  userId,
+  look,
+  title,
+}: {
+  userId?: string;
+  look: (eventId: string) => void;
+  title: preact.ComponentChildren;
+}) {
   const events = useLoad(
     () => api<{ data: LatestEvent[] }>('GET', accountPath(`/events${query({ user_id: userId, limit: 50 })}`)),
     [userId],
   );
+  const id = userId ? 'user-title' : 'stored-title';
   return (
-    <section aria-labelledby="user-title">
-      <h2 id="user-title">
-        Latest events of user <code>{userId}</code>
-      </h2>
+    <section aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
       <Loadable
         state={events}
         isEmpty={(page) => page.data.length === 0}
-        empty="No stored event of this user."
+        empty={userId ? 'No stored event of this user.' : 'No event stored yet.'}
       >
-        {(page) => (
-          <table class="responsive">
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Content</th>
-                <th scope="col">Received</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.data.map((event) => (
-                <tr key={event.id}>
-                  <td data-label="Event">
-                    <code>{event.name}</code>
-                  </td>
-                  <td data-label="Content">{event.content_id ? <code>{event.content_id}</code> : '—'}</td>
-                  <td data-label="Received">
-                    <Time at={event.ingested_at} />
-                  </td>
-                  <td>
-                    <button type="button" class="secondary small" onClick={() => look(event.id)}>
-                      Where {event.id.slice(0, 8)} went
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        {(page) => <EventTable rows={page.data.map(rowOf)} look={look} />}
       </Loadable>
     </section>
   );
@@ -196,7 +230,7 @@ export function EventsScreen() {
   const [id, setId] = useState(selected);
   const [user, setUser] = useState(selectedUser);
   const [events, setEvents] = useState<Streamed[]>([]);
-  // The live stream is an admin key's; a viewer and a portal session look events up by id.
+  // The live stream is an admin key's; a viewer and a portal session see the latest stored events.
   const live = isKeyAdmin.value;
   const state = useEventStream(live, (message) => setEvents((old) => [message, ...old].slice(0, 200)));
   const look = (eventId: string) => {
@@ -235,55 +269,45 @@ export function EventsScreen() {
         </button>
       </form>
       {selected ? <Lookup eventId={selected} /> : null}
-      {selectedUser ? <UserEvents userId={selectedUser} look={look} /> : null}
-      <section aria-labelledby="live-title">
-        <div class="title-row">
-          <h2 id="live-title">Live stream</h2>
-          {live ? (
+      {selectedUser ? (
+        <StoredEvents
+          userId={selectedUser}
+          look={look}
+          title={
+            <>
+              Latest events of user <code>{selectedUser}</code>
+            </>
+          }
+        />
+      ) : null}
+      {live ? (
+        <section aria-labelledby="live-title">
+          <div class="title-row">
+            <h2 id="live-title">Live stream</h2>
             <span class={`badge badge-${state === 'live' ? 'ok' : 'warn'}`} role="status">
               {state === 'live' ? 'connected' : state === 'connecting' ? 'connecting…' : 'reconnecting…'}
             </span>
-          ) : null}
-        </div>
-        {!live ? (
-          <p class="empty">The live stream needs an admin key.</p>
-        ) : events.length === 0 ? (
-          <p class="empty">Waiting for events… they appear here as they are sent to this account.</p>
-        ) : (
-          <table class="responsive">
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Type</th>
-                <th scope="col">User</th>
-                <th scope="col">Received</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map(({ type, event }) => (
-                <tr key={event.id}>
-                  <td data-label="Event">
-                    <code>{event.name}</code>
-                  </td>
-                  <td data-label="Type">{type ?? <span class="muted">custom</span>}</td>
-                  <td data-label="User">{event.user_id ?? '—'}</td>
-                  <td data-label="Received">
-                    <Time at={new Date(event.ingested_at ?? Date.now()).toISOString()} />
-                  </td>
-                  <td>
-                    <button type="button" class="secondary small" onClick={() => look(event.id)}>
-                      Where {event.id.slice(0, 8)} went
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
+          </div>
+          {events.length === 0 ? (
+            <p class="empty">Waiting for events… they appear here as they are sent to this account.</p>
+          ) : (
+            <EventTable
+              rows={events.map(({ type, event }) => ({
+                id: event.id,
+                name: event.name,
+                type,
+                userId: event.user_id ?? null,
+                contentId: null,
+                at: new Date(event.ingested_at ?? Date.now()).toISOString(),
+              }))}
+              look={look}
+            />
+          )}
+        </section>
+      ) : (
+        // Without the stream (a viewer key, a portal link): the latest stored events instead.
+        <StoredEvents look={look} title="Latest events" />
+      )}
     </>
   );
 }
