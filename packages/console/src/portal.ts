@@ -1,4 +1,5 @@
 import { signal } from '@preact/signals';
+import { tabStorage } from './storage.ts';
 
 /** The logo an embedding page asked for (`logo=https://...`), or null. */
 export const portalLogo = signal<string | null>(null);
@@ -19,7 +20,12 @@ function textOn(hex: string): string {
  * colour), `logo` (an https URL) and `theme` (`dark` or `light`; otherwise the system's). A
  * value that does not parse is ignored, so a mistyped link still shows a usable page.
  */
-export function applyBranding(search: URLSearchParams): void {
+export function applyBranding(from: URLSearchParams): void {
+  // The app's own navigation replaces the query, so the branding is kept for a reload of the tab.
+  const BRANDING = 'hooklane.portal-branding';
+  const given = ['accent', 'logo', 'theme'].some((name) => from.has(name));
+  if (given) tabStorage.setItem(BRANDING, from.toString());
+  const search = given ? from : new URLSearchParams(tabStorage.getItem(BRANDING) ?? '');
   const root = document.documentElement;
   const accent = search.get('accent');
   if (accent && /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i.test(accent)) {

@@ -142,6 +142,17 @@ describe('a portal link', () => {
       await page.goto(withParams(url, { theme: 'dark', accent: '#f5a623' }, `/portal/webhooks/${webhookId}`));
       await screen(page, 'Acme CRM');
       assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+      // A reload after moving inside the app (the query is gone) keeps the session and the branding.
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Overview', exact: true })
+        .click();
+      await screen(page, 'Overview');
+      await page.reload();
+      await screen(page, 'Overview');
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+      await page.goBack();
+      await screen(page, 'Acme CRM');
       await page.getByRole('link', { name: 'Edit', exact: true }).waitFor();
       await page.getByRole('button', { name: 'Rotate secret' }).waitFor();
       await page.getByText('crm-credential').waitFor();
