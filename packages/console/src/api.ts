@@ -1,4 +1,6 @@
 import { signal } from '@preact/signals';
+import { isPortal } from './mode.ts';
+import { tabStorage } from './storage.ts';
 
 /** An error answer of the API, `{"error": {"code", "message", "details"}}`, or a lost connection (status 0). */
 export class ApiError extends Error {
@@ -13,16 +15,30 @@ export class ApiError extends Error {
   }
 }
 
-const KEY = 'hooklane.key';
+const KEY = isPortal ? 'hooklane.portal-token' : 'hooklane.key';
 
-/** The API key lives in this tab's sessionStorage only: never in a URL, gone when the tab closes. */
-export const apiKey = signal<string | null>(sessionStorage.getItem(KEY));
+/**
+ * A portal link carries its token in the fragment (`#token=hls_...`), which no request sends:
+ * it moves to sessionStorage and leaves the address bar, so it is not bookmarked or shared.
+ */
+function takeTokenFromFragment(): void {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (!token) return;
+  tabStorage.setItem(KEY, token);
+  history.replaceState(history.state, '', location.pathname + location.search);
+}
+if (isPortal) takeTokenFromFragment();
+
+/** The API key (or portal token) lives in this tab's sessionStorage only: never in a URL, gone when the tab closes. */
+export const apiKey = signal<string | null>(tabStorage.getItem(KEY));
+/** The server refused the key or token (401): the portal says its link expired or was revoked. */
+export const refused = signal(false);
 /** False while the server cannot be reached; a poll sets it back when the server answers again. */
 export const online = signal(true);
 
 export function setKey(key: string | null): void {
-  if (key === null) sessionStorage.removeItem(KEY);
-  else sessionStorage.setItem(KEY, key);
+  if (key === null) tabStorage.removeItem(KEY);
+  else tabStorage.setItem(KEY, key);
   apiKey.value = key;
 }
 
@@ -84,7 +100,10 @@ export async function api<T = unknown>(
   if (!res.ok) {
     const error = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
     // A key being tried (sign-in) is not the signed-in one: its 401 signs nobody out.
-    if (res.status === 401 && options.key === undefined) setKey(null);
+    if (res.status === 401 && options.key === undefined) {
+      refused.value = true;
+      setKey(null);
+    }
     if (res.status === 502 || res.status === 503 || res.status === 504) lostServer();
     throw new ApiError(
       res.status,
@@ -106,6 +125,16 @@ export interface Me {
   role: 'root' | 'admin' | 'viewer' | 'ingest';
   account_id: string | null;
   name: string | null;
+}
+
+export type Capability = 'read' | 'manage_webhooks' | 'read_secrets' | 'retry';
+
+export interface PortalSession {
+  id: string;
+  account_id: string;
+  capabilities: Capability[];
+  name: string | null;
+  expires_at: string;
 }
 
 export interface Account {
@@ -179,6 +208,63 @@ export interface EventType {
   content_id_paths: string[];
   schema: unknown;
   sample: Record<string, unknown>;
+}
+
+export type Outcome = 'succeeded' | 'failed' | 'retrying' | 'pending' | 'cancelled';
+type Counts = Record<Outcome, number> & { total: number };
+
+/** GET /v1/accounts/{acc}/stats: deliveries by hour and outcome, per webhook too (rates are 0..1). */
+export interface Stats {
+  since: string;
+  until: string;
+  totals: Counts;
+  success_rate: number | null;
+  buckets: ({ start: string } & Record<Outcome, number>)[];
+  webhooks: {
+    id: string;
+    name: string;
+    enabled: boolean;
+    failing_since: string | null;
+    last_delivery_at: string | null;
+    totals: Counts;
+    success_rate: number | null;
+    buckets: { start: string; count: number; success_rate: number | null }[];
+  }[];
+  failing: {
+    id: string;
+    name: string;
+    failing_since: string;
+    enabled: boolean;
+    disabled_reason: string | null;
+  }[];
+  oldest_pending: { id: string; webhook_id: string; created_at: string; attempt_count: number } | null;
+}
+
+/** An event of GET /v1/accounts/{acc}/events (the latest stored, newest first). */
+export interface LatestEvent {
+  id: string;
+  name: string;
+  type: string | null;
+  user_id: string;
+  content_id: string | null;
+  occurred_at: string;
+  ingested_at: string;
+  event: unknown;
+}
+
+/** GET /v1/accounts/{acc}/events/{id}/routing: each webhook's delivery of the event, or why none. */
+export interface Routing {
+  event_id: string;
+  event_name: string;
+  ingested_at: string;
+  webhooks: {
+    webhook_id: string;
+    name: string;
+    delivered: boolean;
+    delivery: { id: string; status: string } | null;
+    reason: string | null;
+    changed_since_event: boolean;
+  }[];
 }
 
 /** A query string from the defined values of `params`. */

@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, apiKey, online, setKey } from './api.ts';
+import { ApiError, apiKey, online, refused, setKey } from './api.ts';
+import { BASE, isPortal } from './mode.ts';
+import { portalLogo } from './portal.ts';
 import { Link, match, navigate, route } from './router.tsx';
 import { AccountsScreen } from './screens/accounts.tsx';
 import { DeliveriesScreen, DeliveryScreen } from './screens/deliveries.tsx';
@@ -11,14 +13,15 @@ import { SignInScreen } from './screens/sign-in.tsx';
 import { WebhookScreen } from './screens/webhook-detail.tsx';
 import { WebhookFormScreen } from './screens/webhook-form.tsx';
 import { WebhooksScreen } from './screens/webhooks.tsx';
-import { accountId, me, role, signIn, signOut } from './session.ts';
+import { accountId, canEdit, isKeyAdmin, me, role, signIn, signOut } from './session.ts';
 import { ErrorNote, Loading } from './ui.tsx';
 
-/** The screens, by path; `admin` ones are hidden from viewers, `account` ones need an account open. */
+/** The screens, by path; `admin` ones need the right to edit webhooks, `keys` ones an admin API key. */
 const SCREENS: {
   path: string;
   render: (params: Record<string, string>) => preact.JSX.Element;
   admin?: boolean;
+  keys?: boolean;
 }[] = [
   { path: '/', render: () => <OverviewScreen /> },
   { path: '/webhooks', render: () => <WebhooksScreen /> },
@@ -29,17 +32,17 @@ const SCREENS: {
   { path: '/deliveries/:id', render: ({ id = '' }) => <DeliveryScreen id={id} /> },
   { path: '/events', render: () => <EventsScreen /> },
   { path: '/event-types', render: () => <EventTypesScreen /> },
-  { path: '/keys', render: () => <KeysScreen />, admin: true },
+  { path: '/keys', render: () => <KeysScreen />, keys: true },
 ];
 
 function Screen() {
   const path = route.value.path;
-  if (path === '/accounts') return role.value === 'root' ? <AccountsScreen /> : <NotFound />;
+  if (path === '/accounts') return role.value === 'root' && !isPortal ? <AccountsScreen /> : <NotFound />;
   if (!accountId.value) return <AccountsScreen />;
   for (const screen of SCREENS) {
     const params = match(screen.path, path);
     if (!params) continue;
-    if (screen.admin && role.value === 'viewer') return <NotAllowed />;
+    if ((screen.admin && !canEdit.value) || (screen.keys && !isKeyAdmin.value)) return <NotAllowed />;
     return screen.render(params);
   }
   return <NotFound />;
@@ -60,13 +63,17 @@ function NotAllowed() {
   return (
     <>
       <h1 tabIndex={-1}>Not allowed</h1>
-      <p>A viewer key can read this account but not change it.</p>
+      <p>
+        {isPortal
+          ? 'This link can read these webhooks but not change them.'
+          : 'A viewer key can read this account but not change it.'}
+      </p>
     </>
   );
 }
 
 function Nav() {
-  const isRoot = role.value === 'root';
+  const isRoot = role.value === 'root' && !isPortal;
   const hasAccount = accountId.value !== null;
   return (
     <nav aria-label="Main">
@@ -105,7 +112,7 @@ function Nav() {
                 Event types
               </Link>
             </li>
-            {role.value !== 'viewer' ? (
+            {isKeyAdmin.value ? (
               <li>
                 <Link nav href="/keys">
                   Keys
@@ -129,7 +136,10 @@ export function App() {
       signIn(key).catch((error) => {
         // A key that no longer works goes back to sign-in; a lost server is reported, to retry.
         if (error instanceof ApiError && (error.status === 0 || error.status >= 500)) setCheckError(error);
-        else setKey(null);
+        else {
+          refused.value = true;
+          setKey(null);
+        }
       });
     }
     if (!key) me.value = null;
@@ -141,6 +151,21 @@ export function App() {
     </div>
   );
 
+  if (!key && isPortal) {
+    return (
+      <main id="main" class="expired">
+        {banner}
+        <h1 tabIndex={-1}>
+          {refused.value ? 'This link has expired or was revoked' : 'This page needs a portal link'}
+        </h1>
+        <p>
+          {refused.value
+            ? 'Portal links last a limited time. Open the page that sent you here again to get a new one.'
+            : 'Open it from the page that embeds it: the link carries its own access.'}
+        </p>
+      </main>
+    );
+  }
   if (!key) {
     return (
       <>
@@ -165,32 +190,39 @@ export function App() {
       </a>
       {banner}
       <header class="top">
+        {portalLogo.value ? <img class="logo" src={portalLogo.value} alt="" /> : null}
         <a
           class="brand"
-          href="/ui/"
+          href={`${BASE}/`}
           onClick={(event) => {
             event.preventDefault();
             navigate(accountId.value ? '/' : '/accounts');
           }}
         >
-          Hooklane
+          {isPortal ? (identity.name ?? 'Webhooks') : 'Hooklane'}
         </a>
         <Nav />
         <div class="who">
-          <span title={identity.key_id}>
-            {identity.name ?? identity.role} <span class={`badge badge-role`}>{identity.role}</span>
-          </span>
+          {isPortal ? (
+            <span class="badge badge-role">{canEdit.value ? 'can edit' : 'read only'}</span>
+          ) : (
+            <span title={identity.key_id}>
+              {identity.name ?? identity.role} <span class={`badge badge-role`}>{identity.role}</span>
+            </span>
+          )}
           {accountId.value ? <code class="muted account-id">{accountId.value}</code> : null}
-          <button
-            type="button"
-            class="secondary small"
-            onClick={() => {
-              signOut();
-              navigate('/', true);
-            }}
-          >
-            Sign out
-          </button>
+          {isPortal ? null : (
+            <button
+              type="button"
+              class="secondary small"
+              onClick={() => {
+                signOut();
+                navigate('/', true);
+              }}
+            >
+              Sign out
+            </button>
+          )}
         </div>
       </header>
       <main id="main">

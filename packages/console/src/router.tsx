@@ -1,15 +1,16 @@
 import { signal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
 
-/** The app lives under /ui; the router deals in the paths below it. */
-const BASE = '/ui';
+import { BASE } from './mode.ts';
+
+// The app lives under /ui or /portal (mode.ts); the router deals in the paths below it.
 
 const current = () => ({
   path: location.pathname.slice(BASE.length).replace(/\/+$/, '') || '/',
   search: new URLSearchParams(location.search),
 });
 
-/** The current path below /ui (e.g. `/webhooks/wh_1`) and its query. */
+/** The current path below the base (e.g. `/webhooks/wh_1`) and its query. */
 export const route = signal(current());
 
 addEventListener('popstate', () => {

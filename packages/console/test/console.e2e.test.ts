@@ -1,25 +1,24 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type ChildServer, startChildServer } from '../../hooklane/test/helpers/child-server.ts';
 import { type Receiver, startReceiver } from '../../hooklane/test/helpers/receiver.ts';
+import { loadSeeds, seedPayload } from '../../hooklane/test/helpers/seeds.ts';
 import { BUDGET_BYTES, shippedJavaScript } from '../scripts/check-size.ts';
+import { checkAccessibility, IMAGES, launchChromium, newPage, screen, screenshot } from './browser.ts';
 
 /**
  * The console end to end: a real server (as `npm start` runs it), a real receiver on
  * loopback, and Debian's Chromium driven by playwright-core. Screenshots of every screen go
  * to docs/images/console-*.png.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const IMAGES = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
 const DIST = new URL('../dist/', import.meta.url);
+
+const NPS_FLOW = 'c32fb928-7a1a-4feb-8993-696aa68fe5fb';
 
 let server: ChildServer;
 let receiver: Receiver;
@@ -28,17 +27,6 @@ let dataDir: string;
 let accountId: string;
 let adminKey: string;
 let viewerKey: string;
-
-async function newPage(width = 1280, height = 800): Promise<{ context: BrowserContext; page: Page }> {
-  // bypassCSP: the page forbids inline scripts, and axe-core is injected as one.
-  const context = await browser.newContext({
-    viewport: { width, height },
-    bypassCSP: true,
-    reducedMotion: 'reduce',
-  });
-  const page = await context.newPage();
-  return { context, page };
-}
 
 async function signIn(page: Page, key: string): Promise<void> {
   await page.goto(`${server.url}/ui/`);
@@ -51,33 +39,6 @@ async function signIn(page: Page, key: string): Promise<void> {
 
 const nav = (page: Page, name: string) =>
   page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
-
-/** Runs axe-core on the page; fails on any serious or critical violation. */
-async function checkAccessibility(page: Page, screen: string): Promise<void> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const result = await (globalThis as any).axe.run(document);
-    return result.violations
-      .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        (v: any) =>
-          `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`,
-      );
-  });
-  assert.deepEqual(violations, [], `axe on ${screen}`);
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  const path = join(IMAGES, `console-${name}.png`);
-  await page.screenshot({ path });
-  assert.ok(statSync(path).size <= 200 * 1024, `${name} screenshot is over 200 KB`);
-}
-
-/** Waits for a screen: its heading, then no loading indicator. */
-async function screen(page: Page, heading: string | RegExp): Promise<void> {
-  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-  await page.waitForFunction(() => !document.querySelector('.loading'));
-}
 
 before(async () => {
   mkdirSync(IMAGES, { recursive: true });
@@ -98,10 +59,13 @@ before(async () => {
   viewerKey = (
     await server.api('POST', `/v1/accounts/${accountId}/keys`, { body: { role: 'viewer', name: 'support' } })
   ).body.key;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  // The 13 seed events, before any webhook: the content picker offers the ids they carry.
+  const seeded = await server.api('POST', `/v1/accounts/${accountId}/events`, {
+    key: adminKey,
+    body: loadSeeds().map((seed) => seed.payload),
   });
+  assert.equal(seeded.status, 202, JSON.stringify(seeded.body));
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -120,7 +84,7 @@ test(`the shipped JavaScript is at most ${BUDGET_BYTES / 1024} KB gzipped`, () =
 test('the sign-in screen paints, and its first contentful paint is reported', async (t) => {
   const paints: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const { context, page } = await newPage();
+    const { context, page } = await newPage(browser);
     try {
       await page.goto(`${server.url}/ui/`);
       await page.getByRole('heading', { name: 'Sign in to Hooklane' }).waitFor();
@@ -147,7 +111,7 @@ describe('an admin', () => {
   let deliveryId: string;
 
   before(async () => {
-    ({ context, page } = await newPage());
+    ({ context, page } = await newPage(browser));
   });
   after(async () => {
     await context.close();
@@ -157,7 +121,7 @@ describe('an admin', () => {
     await page.goto(`${server.url}/ui/`);
     await screen(page, 'Sign in to Hooklane');
     await checkAccessibility(page, 'sign-in');
-    await screenshot(page, 'sign-in');
+    await screenshot(page, 'console-sign-in');
     await signIn(page, adminKey);
     await screen(page, 'Overview');
     assert.ok(!page.url().includes(adminKey));
@@ -168,7 +132,7 @@ describe('an admin', () => {
     await screen(page, 'Overview');
   });
 
-  test('creates a webhook for NPS Score; an API error shows beside the field it names', async () => {
+  test('creates a webhook for NPS Score narrowed to a flow picked from the seen ids; an API error shows beside the field it names', async () => {
     await nav(page, 'Webhooks').click();
     await screen(page, 'Webhooks');
     await page.getByText('No webhooks yet').waitFor();
@@ -177,6 +141,11 @@ describe('an admin', () => {
     await page.getByLabel('Name', { exact: true }).fill('NPS to CRM');
     await page.getByLabel('Endpoint URL').fill('ftp://example.com/hook');
     await page.getByRole('checkbox', { name: 'NPS Score' }).check();
+    // The picker offers the seeds' flows and checklists by name; the free-text field holds the choice.
+    await page.getByRole('checkbox', { name: /Journeys checklist/ }).waitFor();
+    await page.getByRole('checkbox', { name: /Modal Test/ }).waitFor();
+    await page.getByRole('checkbox', { name: /NPS Survey/ }).check();
+    assert.equal(await page.getByLabel('Only events about these content ids').inputValue(), NPS_FLOW);
     await page.getByLabel('Header 1 name').waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Add a header' }).click();
     await page.getByLabel('Header 1 name').fill('x-team');
@@ -189,7 +158,9 @@ describe('an admin', () => {
     const describedBy = (await urlField.getAttribute('aria-describedby')) ?? '';
     const errorText = await page.locator(`[id="${describedBy.split(' ').at(-1)}"]`).textContent();
     assert.match(errorText ?? '', /not allowed/);
-    await screenshot(page, 'webhook-form');
+    await screenshot(page, 'console-webhook-form');
+    await page.locator('fieldset.content-picker').scrollIntoViewIfNeeded();
+    await screenshot(page, 'console-content-picker');
 
     await urlField.fill(`${receiver.url}/hooks/nps`);
     await page.getByRole('button', { name: 'Create webhook' }).click();
@@ -198,15 +169,15 @@ describe('an admin', () => {
     assert.match(webhookId, /^wh_/);
     const saved = await server.api('GET', `/v1/accounts/${accountId}/webhooks/${webhookId}`);
     assert.deepEqual(saved.body.events, ['nps_score']);
+    assert.deepEqual(saved.body.filters.content_ids, [NPS_FLOW]);
     assert.deepEqual(saved.body.headers, { 'x-team': 'growth' });
   });
 
   test('sees the delivery of an event sent through the API, and its failed attempt', async () => {
-    const types = await server.api('GET', '/v1/event-types');
-    const sample = types.body.data.find((type: { id: string }) => type.id === 'nps_score').sample;
+    // The NPS Score seed again (a new id): its flow is the one the webhook is narrowed to.
     const sent = await server.api('POST', `/v1/accounts/${accountId}/events`, {
       key: adminKey,
-      body: { ...sample, id: randomUUID() },
+      body: { ...seedPayload('NPS Score'), id: randomUUID() },
     });
     assert.equal(sent.status, 202);
     await receiver.waitFor(1);
@@ -223,7 +194,7 @@ describe('an admin', () => {
       await page.getByRole('button', { name: 'Refresh' }).click();
     }
     await checkAccessibility(page, 'webhook detail');
-    await screenshot(page, 'webhook-detail');
+    await screenshot(page, 'console-webhook-detail');
     deliveryId = (await link.textContent()) ?? '';
     await link.click();
     await screen(page, 'Delivery');
@@ -243,7 +214,7 @@ describe('an admin', () => {
     const delivery = await server.api('GET', `/v1/accounts/${accountId}/deliveries/${deliveryId}`);
     assert.equal(delivery.body.status, 'succeeded');
     await checkAccessibility(page, 'delivery');
-    await screenshot(page, 'delivery');
+    await screenshot(page, 'console-delivery');
   });
 
   test('reveals the secret it may read', async () => {
@@ -253,6 +224,45 @@ describe('an admin', () => {
     const secret = await page.getByTestId('secret').textContent();
     const fromApi = await server.api('GET', `/v1/accounts/${accountId}/webhooks/${webhookId}/secret`);
     assert.equal(secret, fromApi.body.secret);
+  });
+
+  test('rotates the secret: the new one shows, and the API has it', async () => {
+    const before = (await page.getByTestId('secret').textContent()) ?? '';
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page
+      .getByRole('dialog', { name: 'Rotate the secret?' })
+      .getByRole('button', { name: 'Rotate' })
+      .click();
+    await page.getByText('Rotated. The previous secret stays valid').waitFor();
+    const after = (await page.getByTestId('secret').textContent()) ?? '';
+    assert.notEqual(after, before);
+    const fromApi = await server.api('GET', `/v1/accounts/${accountId}/webhooks/${webhookId}/secret`);
+    assert.equal(after, fromApi.body.secret);
+  });
+
+  test('recovers failed deliveries with a dry-run count first, in a dialog', async () => {
+    const since = new Date(Date.now() - 24 * 3_600_000);
+    const dryRun = await server.api('POST', `/v1/accounts/${accountId}/webhooks/${webhookId}/recover`, {
+      body: { since: since.toISOString(), dry_run: true },
+    });
+    assert.equal(dryRun.status, 200);
+    const recovering: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/recover')) recovering.push(request.postData() ?? '');
+    });
+    await page.getByRole('button', { name: 'Recover', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    const count = dryRun.body.recovered as number;
+    assert.match(
+      (await page.getByTestId('recover-count').textContent()) ?? '',
+      count === 0 ? /No failed delivery/ : new RegExp(`^${count} failed`),
+    );
+    assert.equal(recovering.length, 1);
+    assert.equal(JSON.parse(recovering[0] ?? '{}').dry_run, true, 'the first call is a dry run');
+    await checkAccessibility(page, 'recover dialog');
+    await dialog.getByRole('button').last().click();
+    await dialog.waitFor({ state: 'hidden' });
   });
 
   test('every screen passes axe and is screenshotted', async () => {
@@ -270,7 +280,7 @@ describe('an admin', () => {
       if (name === 'overview') await page.locator('.uplot').waitFor();
       if (name === 'event-types') await page.locator('details').first().locator('summary').click();
       await checkAccessibility(page, name);
-      await screenshot(page, name);
+      await screenshot(page, `console-${name}`);
     }
   });
 
@@ -282,9 +292,30 @@ describe('an admin', () => {
     await server.api('POST', `/v1/accounts/${accountId}/events`, {
       body: { id, name: 'appcues:flow_completed', user_id: 'u-42', attributes: { flowId: 'f-1' } },
     });
-    await page.getByRole('button', { name: `Deliveries of ${id.slice(0, 8)}` }).click();
-    await page.getByText('No delivery for this event id').waitFor();
+    await page.getByRole('button', { name: `Where ${id.slice(0, 8)} went` }).click();
+    // The NPS webhook did not take a flow event: the routing says why not.
+    const row = page.getByRole('row', { name: /NPS to CRM/ });
+    await row.getByText('not delivered').waitFor();
+    await row.getByText('it is not subscribed to this event type').waitFor();
     assert.ok(page.url().includes(`event_id=${id}`));
+    await checkAccessibility(page, 'event routing');
+    await screenshot(page, 'console-event-routing');
+  });
+
+  test("finds a user's events and where each went", async () => {
+    const user = seedPayload('NPS Score').user_id as string;
+    await page.getByLabel("Find a user's events by user id").fill(user);
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    await page.getByRole('heading', { name: `Latest events of user ${user}` }).waitFor();
+    const rows = page.locator('section[aria-labelledby="user-title"] tbody tr');
+    await rows.first().waitFor();
+    const listed = await server.api(
+      'GET',
+      `/v1/accounts/${accountId}/events?user_id=${encodeURIComponent(user)}`,
+    );
+    assert.equal(await rows.count(), listed.body.data.length);
+    assert.ok(listed.body.data.length > 0);
+    await checkAccessibility(page, 'user events');
   });
 
   test('creates a viewer key shown once', async () => {
@@ -325,7 +356,7 @@ describe('a viewer', () => {
   let page: Page;
 
   before(async () => {
-    ({ context, page } = await newPage());
+    ({ context, page } = await newPage(browser));
     await signIn(page, viewerKey);
   });
   after(async () => {
@@ -368,7 +399,7 @@ describe('a viewer', () => {
 
 describe('the root key', () => {
   test('creates an account and opens it', async () => {
-    const { context, page } = await newPage();
+    const { context, page } = await newPage(browser);
     try {
       await signIn(page, server.rootKey);
       await screen(page, 'Accounts');
@@ -376,7 +407,7 @@ describe('the root key', () => {
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.getByText(/Created Globex/).waitFor();
       await checkAccessibility(page, 'accounts');
-      await screenshot(page, 'accounts');
+      await screenshot(page, 'console-accounts');
       await nav(page, 'Webhooks').click();
       await screen(page, 'Webhooks');
       await page.getByText('No webhooks yet').waitFor();
@@ -388,7 +419,7 @@ describe('the root key', () => {
 
 describe('sessions and connection', () => {
   test('an ingest key or a wrong key is refused at sign-in, with the reason', async () => {
-    const { context, page } = await newPage();
+    const { context, page } = await newPage(browser);
     try {
       const ingest = await server.api('POST', `/v1/accounts/${accountId}/keys`, { body: { role: 'ingest' } });
       await page.goto(`${server.url}/ui/`);
@@ -411,7 +442,7 @@ describe('sessions and connection', () => {
   });
 
   test('a revoked key sends the user back to sign-in', async () => {
-    const { context, page } = await newPage();
+    const { context, page } = await newPage(browser);
     try {
       const made = await server.api('POST', `/v1/accounts/${accountId}/keys`, { body: { role: 'viewer' } });
       await signIn(page, made.body.key);
@@ -426,7 +457,7 @@ describe('sessions and connection', () => {
   });
 
   test('a lost server shows a banner that goes away by itself when it is back', async () => {
-    const { context, page } = await newPage();
+    const { context, page } = await newPage(browser);
     try {
       await signIn(page, adminKey);
       await screen(page, 'Overview');

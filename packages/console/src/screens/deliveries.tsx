@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type Attempt, api, type Delivery, type Page, query, type Webhook } from '../api.ts';
 import { Link, route, setQuery } from '../router.tsx';
-import { accountPath, canEdit } from '../session.ts';
+import { accountPath, canReadSecrets, canRetry } from '../session.ts';
 import { Time } from '../time.tsx';
 import {
   Badge,
@@ -293,7 +293,7 @@ export function DeliveryScreen({ id }: { id: string }) {
   );
   // A viewer never sees the values of the webhook's static headers (they are often credentials).
   const hidden = new Set(
-    canEdit.value ? [] : Object.keys(webhook.data?.headers ?? {}).map((n) => n.toLowerCase()),
+    canReadSecrets.value ? [] : Object.keys(webhook.data?.headers ?? {}).map((n) => n.toLowerCase()),
   );
   const retry = useAction();
   const [retried, setRetried] = useState(false);
@@ -345,7 +345,7 @@ export function DeliveryScreen({ id }: { id: string }) {
               <dt>Next attempt</dt>
               <dd>{delivery.next_attempt_at ? <Time at={delivery.next_attempt_at} /> : 'none'}</dd>
             </dl>
-            {canEdit.value ? (
+            {canRetry.value ? (
               <div class="actions">
                 <button type="button" onClick={onRetry} disabled={retry.busy}>
                   {retry.busy ? 'Retrying…' : 'Retry now'}
@@ -355,7 +355,7 @@ export function DeliveryScreen({ id }: { id: string }) {
             ) : null}
             {retry.error ? <ErrorNote error={retry.error} /> : null}
             <h2>Attempts ({delivery.attempts?.length ?? 0})</h2>
-            {!canEdit.value && webhook.data === undefined && !webhook.error ? (
+            {!canReadSecrets.value && webhook.data === undefined && !webhook.error ? (
               <Loading />
             ) : (delivery.attempts ?? []).length === 0 ? (
               <p class="empty">No attempt yet.</p>

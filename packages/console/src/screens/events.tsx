@@ -1,11 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { apiKey } from '../api.ts';
-import { route, setQuery } from '../router.tsx';
-import { accountPath, canEdit } from '../session.ts';
+import { api, apiKey, type LatestEvent, query, type Routing } from '../api.ts';
+import { Link, route, setQuery } from '../router.tsx';
+import { accountPath, isKeyAdmin } from '../session.ts';
 import { Time } from '../time.tsx';
-import { Field, useLoad } from '../ui.tsx';
-import { DeliveryList } from './deliveries.tsx';
-import { loadWebhooks } from './webhooks.tsx';
+import { Badge, Field, Loadable, STATUS_TONE, useLoad } from '../ui.tsx';
 
 interface Streamed {
   type: string | null;
@@ -68,32 +66,176 @@ function useEventStream(enabled: boolean, onEvent: (message: Streamed) => void):
   return state;
 }
 
+const WHY_NOT: Record<string, string> = {
+  disabled: 'the webhook is disabled',
+  type_not_subscribed: 'it is not subscribed to this event type',
+  content_filter: 'its content filter left the event out',
+  created_after_event: 'the webhook was created after the event',
+  no_delivery:
+    'it would take the event today, but has no delivery of it (its settings changed since, or the delivery was pruned)',
+};
+
+/** For one event: the delivery each webhook got, or why it got none (GET /events/{id}/routing). */
 function Lookup({ eventId }: { eventId: string }) {
-  const webhooks = useLoad(loadWebhooks, []);
-  const byId = new Map((webhooks.data ?? []).map((webhook) => [webhook.id, webhook]));
+  const routing = useLoad(
+    () => api<Routing>('GET', accountPath(`/events/${encodeURIComponent(eventId)}/routing`)),
+    [eventId],
+  );
   return (
     <section aria-labelledby="lookup-title">
       <h2 id="lookup-title">
         Where event <code>{eventId}</code> went
       </h2>
-      <DeliveryList
-        filter={{ event_id: eventId }}
-        webhooks={byId}
-        empty="No delivery for this event id: no webhook subscribed to it, or the id is unknown."
-      />
+      <Loadable state={routing} isEmpty={(r) => r.webhooks.length === 0} empty="The account has no webhook.">
+        {(r) => (
+          <>
+            <p>
+              <code>{r.event_name}</code>, received <Time at={r.ingested_at} />.
+            </p>
+            <table class="responsive">
+              <thead>
+                <tr>
+                  <th scope="col">Webhook</th>
+                  <th scope="col">Delivered</th>
+                  <th scope="col">Why not</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.webhooks.map((route) => (
+                  <tr key={route.webhook_id}>
+                    <td data-label="Webhook">
+                      <Link href={`/webhooks/${route.webhook_id}`}>{route.name}</Link>
+                    </td>
+                    <td data-label="Delivered">
+                      {route.delivery ? (
+                        <Link href={`/deliveries/${route.delivery.id}`}>
+                          <Badge tone={STATUS_TONE[route.delivery.status] ?? 'muted'}>
+                            {route.delivery.status}
+                          </Badge>
+                        </Link>
+                      ) : (
+                        <Badge tone="muted">not delivered</Badge>
+                      )}
+                    </td>
+                    <td data-label="Why not">
+                      {route.reason ? (WHY_NOT[route.reason] ?? route.reason) : '—'}
+                      {route.changed_since_event ? (
+                        <span class="muted small-text">
+                          {' '}
+                          (edited since the event: read with its settings of today)
+                        </span>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </Loadable>
+    </section>
+  );
+}
+
+interface EventRow {
+  id: string;
+  name: string;
+  type: string | null;
+  userId: string | null;
+  contentId: string | null;
+  at: string;
+}
+
+const rowOf = (event: LatestEvent): EventRow => ({
+  id: event.id,
+  name: event.name,
+  type: event.type,
+  userId: event.user_id,
+  contentId: event.content_id,
+  at: event.ingested_at,
+});
+
+/** Events, each with a button that shows where it went. */
+function EventTable({ rows, look }: { rows: EventRow[]; look: (eventId: string) => void }) {
+  return (
+    <table class="responsive">
+      <thead>
+        <tr>
+          <th scope="col">Event</th>
+          <th scope="col">Type</th>
+          <th scope="col">User</th>
+          <th scope="col">Content</th>
+          <th scope="col">Received</th>
+          <th scope="col">
+            <span class="sr-only">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((event) => (
+          <tr key={event.id}>
+            <td data-label="Event">
+              <code>{event.name}</code>
+            </td>
+            <td data-label="Type">{event.type ?? <span class="muted">custom</span>}</td>
+            <td data-label="User">{event.userId ?? '—'}</td>
+            <td data-label="Content">{event.contentId ? <code>{event.contentId}</code> : '—'}</td>
+            <td data-label="Received">
+              <Time at={event.at} />
+            </td>
+            <td>
+              <button type="button" class="secondary small" onClick={() => look(event.id)}>
+                Where {event.id.slice(0, 8)} went
+              </button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The latest stored events (GET /events), one user's with `userId`. */
+function StoredEvents({
+  userId,
+  look,
+  title,
+}: {
+  userId?: string;
+  look: (eventId: string) => void;
+  title: preact.ComponentChildren;
+}) {
+  const events = useLoad(
+    () => api<{ data: LatestEvent[] }>('GET', accountPath(`/events${query({ user_id: userId, limit: 50 })}`)),
+    [userId],
+  );
+  const id = userId ? 'user-title' : 'stored-title';
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      <Loadable
+        state={events}
+        isEmpty={(page) => page.data.length === 0}
+        empty={userId ? 'No stored event of this user.' : 'No event stored yet.'}
+      >
+        {(page) => <EventTable rows={page.data.map(rowOf)} look={look} />}
+      </Loadable>
     </section>
   );
 }
 
 export function EventsScreen() {
   const selected = route.value.search.get('event_id') ?? '';
+  const selectedUser = route.value.search.get('user_id') ?? '';
   const [id, setId] = useState(selected);
+  const [user, setUser] = useState(selectedUser);
   const [events, setEvents] = useState<Streamed[]>([]);
-  const live = canEdit.value;
+  // The live stream is an admin key's; a viewer and a portal session see the latest stored events.
+  const live = isKeyAdmin.value;
   const state = useEventStream(live, (message) => setEvents((old) => [message, ...old].slice(0, 200)));
   const look = (eventId: string) => {
     setId(eventId);
-    setQuery({ event_id: eventId });
+    setQuery({ event_id: eventId, user_id: selectedUser });
   };
   return (
     <>
@@ -112,55 +254,60 @@ export function EventsScreen() {
           Look up
         </button>
       </form>
+      <form
+        class="filters"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setQuery({ user_id: user.trim() });
+        }}
+      >
+        <Field label="Find a user's events by user id">
+          {(props) => <input {...props} value={user} onInput={(e) => setUser(e.currentTarget.value)} />}
+        </Field>
+        <button type="submit" class="secondary">
+          Find
+        </button>
+      </form>
       {selected ? <Lookup eventId={selected} /> : null}
-      <section aria-labelledby="live-title">
-        <div class="title-row">
-          <h2 id="live-title">Live stream</h2>
-          {live ? (
+      {selectedUser ? (
+        <StoredEvents
+          userId={selectedUser}
+          look={look}
+          title={
+            <>
+              Latest events of user <code>{selectedUser}</code>
+            </>
+          }
+        />
+      ) : null}
+      {live ? (
+        <section aria-labelledby="live-title">
+          <div class="title-row">
+            <h2 id="live-title">Live stream</h2>
             <span class={`badge badge-${state === 'live' ? 'ok' : 'warn'}`} role="status">
               {state === 'live' ? 'connected' : state === 'connecting' ? 'connecting…' : 'reconnecting…'}
             </span>
-          ) : null}
-        </div>
-        {!live ? (
-          <p class="empty">The live stream needs an admin key.</p>
-        ) : events.length === 0 ? (
-          <p class="empty">Waiting for events… they appear here as they are sent to this account.</p>
-        ) : (
-          <table class="responsive">
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Type</th>
-                <th scope="col">User</th>
-                <th scope="col">Received</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map(({ type, event }) => (
-                <tr key={event.id}>
-                  <td data-label="Event">
-                    <code>{event.name}</code>
-                  </td>
-                  <td data-label="Type">{type ?? <span class="muted">custom</span>}</td>
-                  <td data-label="User">{event.user_id ?? '—'}</td>
-                  <td data-label="Received">
-                    <Time at={new Date(event.ingested_at ?? Date.now()).toISOString()} />
-                  </td>
-                  <td>
-                    <button type="button" class="secondary small" onClick={() => look(event.id)}>
-                      Deliveries of {event.id.slice(0, 8)}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
+          </div>
+          {events.length === 0 ? (
+            <p class="empty">Waiting for events… they appear here as they are sent to this account.</p>
+          ) : (
+            <EventTable
+              rows={events.map(({ type, event }) => ({
+                id: event.id,
+                name: event.name,
+                type,
+                userId: event.user_id ?? null,
+                contentId: null,
+                at: new Date(event.ingested_at ?? Date.now()).toISOString(),
+              }))}
+              look={look}
+            />
+          )}
+        </section>
+      ) : (
+        // Without the stream (a viewer key, a portal link): the latest stored events instead.
+        <StoredEvents look={look} title="Latest events" />
+      )}
     </>
   );
 }

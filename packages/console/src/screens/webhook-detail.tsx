@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type Delivery, type Webhook } from '../api.ts';
 import { loadEventTypes } from '../event-types.ts';
 import { Link, navigate } from '../router.tsx';
-import { accountPath, canEdit } from '../session.ts';
+import { accountPath, canEdit, canReadSecrets, canRetry } from '../session.ts';
 import { exactTime, Time } from '../time.tsx';
 import { Confirm, CopyButton, ErrorNote, Field, Loadable, useAction, useLoad } from '../ui.tsx';
 import { DeliveryList } from './deliveries.tsx';
@@ -60,9 +60,11 @@ function SecretPanel({ webhook }: { webhook: Webhook }) {
             Reveal secret
           </button>
         ) : null}
-        <button type="button" class="secondary" onClick={() => setConfirming(true)} disabled={action.busy}>
-          {webhook.signed ? 'Rotate secret' : 'Add a secret'}
-        </button>
+        {canEdit.value ? (
+          <button type="button" class="secondary" onClick={() => setConfirming(true)} disabled={action.busy}>
+            {webhook.signed ? 'Rotate secret' : 'Add a secret'}
+          </button>
+        ) : null}
       </div>
       {action.error ? <ErrorNote error={action.error} /> : null}
       <Confirm
@@ -136,23 +138,38 @@ const hoursAgo = (hours: number) => {
 function RecoverPanel({ webhook, recovered }: { webhook: Webhook; recovered: () => void }) {
   const [since, setSince] = useState(hoursAgo(24));
   const action = useAction();
+  // First a dry run counts what would be queued again; the dialog shows the count before anything changes.
+  const [wouldRecover, setWouldRecover] = useState<number | null>(null);
   const [count, setCount] = useState<number | null>(null);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    const result = await action.run(() =>
+  const recover = (dryRun: boolean) =>
+    action.run(() =>
       api<{ recovered: number }>('POST', accountPath(`/webhooks/${webhook.id}/recover`), {
         since: new Date(since).toISOString(),
+        ...(dryRun ? { dry_run: true } : {}),
       }),
     );
+  const check = async (event: Event) => {
+    event.preventDefault();
+    setCount(null);
+    const result = await recover(true);
+    if (result) setWouldRecover(result.recovered);
+  };
+  const confirm = async () => {
+    setWouldRecover(null);
+    const result = await recover(false);
     if (result) {
       setCount(result.recovered);
       recovered();
     }
   };
+  const plural = (n: number) => `${n} failed ${n === 1 ? 'delivery' : 'deliveries'}`;
   return (
-    <form class="card" onSubmit={submit} aria-labelledby="recover-title">
+    <form class="card" onSubmit={check} aria-labelledby="recover-title">
       <h2 id="recover-title">Recover failed deliveries</h2>
-      <Field label="Failed since" hint="Every failed delivery created since then is queued again.">
+      <Field
+        label="Failed since"
+        hint="Counts the failed deliveries created since then, then asks before queuing them again."
+      >
         {(props) => (
           <input
             {...props}
@@ -174,6 +191,19 @@ function RecoverPanel({ webhook, recovered }: { webhook: Webhook; recovered: () 
         </p>
       ) : null}
       {action.error ? <ErrorNote error={action.error} /> : null}
+      <Confirm
+        open={wouldRecover !== null}
+        title={wouldRecover === 0 ? 'Nothing to recover' : `Recover ${plural(wouldRecover ?? 0)}?`}
+        confirmLabel={wouldRecover === 0 ? 'Close' : 'Queue them again'}
+        onConfirm={wouldRecover === 0 ? () => setWouldRecover(null) : confirm}
+        onCancel={() => setWouldRecover(null)}
+      >
+        <p data-testid="recover-count">
+          {wouldRecover === 0
+            ? 'No failed delivery was created since then.'
+            : `${plural(wouldRecover ?? 0)} created since ${exactTime(Date.parse(new Date(since).toISOString()))} will be attempted again.`}
+        </p>
+      </Confirm>
     </form>
   );
 }
@@ -246,7 +276,7 @@ export function WebhookScreen({ id }: { id: string }) {
                 : Object.entries(webhook.headers).map(([name, value]) => (
                     <div key={name}>
                       <code>{name}</code>:{' '}
-                      {canEdit.value ? <code>{value}</code> : <span class="muted">hidden</span>}
+                      {canReadSecrets.value ? <code>{value}</code> : <span class="muted">hidden</span>}
                     </div>
                   ))}
             </dd>
@@ -261,11 +291,11 @@ export function WebhookScreen({ id }: { id: string }) {
               <Time at={webhook.created_at} />
             </dd>
           </dl>
-          {canEdit.value ? (
+          {canReadSecrets.value || canEdit.value || canRetry.value ? (
             <div class="grid-3">
-              <SecretPanel webhook={webhook} />
-              <TestPanel webhook={webhook} sent={refreshDeliveries} />
-              <RecoverPanel webhook={webhook} recovered={refreshDeliveries} />
+              {canReadSecrets.value ? <SecretPanel webhook={webhook} /> : null}
+              {canEdit.value ? <TestPanel webhook={webhook} sent={refreshDeliveries} /> : null}
+              {canRetry.value ? <RecoverPanel webhook={webhook} recovered={refreshDeliveries} /> : null}
             </div>
           ) : null}
           <h2>Deliveries</h2>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, type EventType, type Webhook } from '../api.ts';
+import { ApiError, api, type EventType, type LatestEvent, type Webhook } from '../api.ts';
 import { groupBySource, loadEventTypes } from '../event-types.ts';
 import { Link, navigate } from '../router.tsx';
 import { accountPath } from '../session.ts';
@@ -76,6 +76,96 @@ function fieldErrors(error: unknown): Partial<Record<FieldName, string>> {
     if (field && !out[field]) out[field] = error.message;
   }
   return out;
+}
+
+/** A content id seen in the account's latest events, with its name and kind when the event carried them. */
+interface SeenContent {
+  id: string;
+  name: string | null;
+  kind: string | null;
+  count: number;
+}
+
+/**
+ * The content ids of the account's latest events (GET /events), most frequent first. The
+ * name sits beside the id in the attributes: `flowId` and `flowName`, `checklistId` and
+ * `checklistName`, `experienceId` and `experienceName`...
+ */
+export async function loadSeenContent(): Promise<SeenContent[]> {
+  const page = await api<{ data: LatestEvent[] }>('GET', accountPath('/events?limit=250'));
+  const seen = new Map<string, SeenContent>();
+  for (const { content_id: id, event } of page.data) {
+    if (!id) continue;
+    const known = seen.get(id);
+    if (known) {
+      known.count++;
+      continue;
+    }
+    const attributes = (event as { attributes?: Record<string, unknown> } | null)?.attributes ?? {};
+    const idKey = Object.keys(attributes).find((key) => key.endsWith('Id') && attributes[key] === id);
+    const kind = idKey ? idKey.slice(0, -2) : null;
+    const name = kind ? attributes[`${kind}Name`] : undefined;
+    seen.set(id, { id, name: typeof name === 'string' ? name : null, kind, count: 1 });
+  }
+  return [...seen.values()].sort(
+    (a, b) => b.count - a.count || (a.name ?? a.id).localeCompare(b.name ?? b.id),
+  );
+}
+
+function ContentPicker({
+  draft,
+  set,
+  error,
+}: {
+  draft: Draft;
+  set: (patch: Partial<Draft>) => void;
+  error?: string | undefined;
+}) {
+  const seen = useLoad(loadSeenContent, []);
+  const chosen = list(draft.contentIds);
+  const toggle = (id: string, on: boolean) =>
+    set({ contentIds: (on ? [...chosen, id] : chosen.filter((c) => c !== id)).join(', ') });
+  return (
+    <fieldset class={`content-picker${error ? ' has-error' : ''}`}>
+      <legend>Content filter</legend>
+      {seen.data && seen.data.length > 0 ? (
+        <fieldset class="event-group">
+          <legend>Seen in this account's latest events</legend>
+          <div class="checks">
+            {seen.data.map((content) => (
+              <label class="check" key={content.id}>
+                <input
+                  type="checkbox"
+                  name="content-id"
+                  value={content.id}
+                  checked={chosen.includes(content.id)}
+                  onChange={(e) => toggle(content.id, e.currentTarget.checked)}
+                />
+                {content.name ?? content.id}
+                {content.kind ? <span class="muted small-text"> {content.kind}</span> : null}{' '}
+                <code class="muted small-text">{content.id}</code>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+      ) : seen.data ? (
+        <p class="hint">No flow, checklist or experience id in this account's latest events yet.</p>
+      ) : null}
+      <Field
+        label="Only events about these content ids"
+        hint="Flow, checklist, experience or tour ids, separated by commas; the boxes above fill this in. Empty: every event of the chosen types."
+        error={error}
+      >
+        {(props) => (
+          <input
+            {...props}
+            value={draft.contentIds}
+            onInput={(e) => set({ contentIds: e.currentTarget.value })}
+          />
+        )}
+      </Field>
+    </fieldset>
+  );
 }
 
 function EventPicker({
@@ -261,19 +351,7 @@ function WebhookForm({ webhook, types }: { webhook?: Webhook; types: EventType[]
         )}
       </Field>
       <EventPicker draft={draft} types={types} set={set} error={errors.events} />
-      <Field
-        label="Only events about these content ids"
-        hint="Flow, checklist, experience or tour ids, separated by commas. Empty: every event of the chosen types."
-        error={errors.content_ids}
-      >
-        {(props) => (
-          <input
-            {...props}
-            value={draft.contentIds}
-            onInput={(e) => set({ contentIds: e.currentTarget.value })}
-          />
-        )}
-      </Field>
+      <ContentPicker draft={draft} set={set} error={errors.content_ids} />
       <div class="grid-2">
         <Field label="Payload format" error={errors.format}>
           {(props) => (

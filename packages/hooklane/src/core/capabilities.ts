@@ -24,6 +24,7 @@ export const PORTAL_ROUTES: Readonly<Record<string, readonly Capability[]>> = {
   'GET /v1/accounts/:acc/deliveries': ['read'],
   'GET /v1/accounts/:acc/deliveries/:id': ['read'],
   'GET /v1/accounts/:acc/events/:id/routing': ['read'],
+  'GET /v1/accounts/:acc/events': ['read'],
   'POST /v1/accounts/:acc/webhooks': ['manage_webhooks'],
   'PATCH /v1/accounts/:acc/webhooks/:id': ['manage_webhooks'],
   'DELETE /v1/accounts/:acc/webhooks/:id': ['manage_webhooks'],

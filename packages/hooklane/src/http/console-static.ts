@@ -33,17 +33,27 @@ const PAGE_HEADERS = {
 /** Vite names built assets by content hash (`index-4rxNMEzO.js`), so they never change under a name. */
 const HASHED = /-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
 
-// The SPA carries its own state in the query string (filters), so any query is accepted.
+// The app carries its own state in the query string (filters, the portal's branding), so any query is accepted.
 const ANY_QUERY = { type: 'object', additionalProperties: true } as const;
 
+/** One single-page app under a path prefix: where its files are, and the headers its page carries. */
+export interface SpaMount {
+  /** `/ui` or `/portal`: the app's router handles the paths below it. */
+  prefix: string;
+  dir: string;
+  pageHeaders: Record<string, string>;
+  /** Named in the errors: "The console is not built", "No portal file ...". */
+  label: string;
+}
+
 /**
- * Serves the built console at `/ui`: files from `dir` with their content types (hashed
- * assets cached for a year, `index.html` never cached), and `index.html` for every other
- * path without a file extension so that the app's own router handles deep links. When the
- * console has not been built, `/ui` answers a `not_found` error that says how to build it.
+ * Serves the built app at `mount.prefix`: files from `mount.dir` with their content types
+ * (hashed assets cached for a year, `index.html` never cached), and `index.html` for every
+ * other path without a file extension so that the app's own router handles deep links. When
+ * the app has not been built, the prefix answers a `not_found` error that says how to build it.
  */
-export function serveConsole(app: FastifyInstance, dir: string = CONSOLE_DIST): void {
-  const root = resolve(dir);
+export function serveSpa(app: FastifyInstance, mount: SpaMount): void {
+  const root = resolve(mount.dir);
 
   async function sendFile(reply: FastifyReply, file: string, immutable: boolean) {
     const body = await readFile(file);
@@ -54,7 +64,7 @@ export function serveConsole(app: FastifyInstance, dir: string = CONSOLE_DIST): 
         'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
         'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
         'x-content-type-options': 'nosniff',
-        ...(isPage ? PAGE_HEADERS : {}),
+        ...(isPage ? mount.pageHeaders : {}),
       })
       .send(body);
   }
@@ -72,28 +82,33 @@ export function serveConsole(app: FastifyInstance, dir: string = CONSOLE_DIST): 
     if (!(await isFile(index))) {
       throw new HooklaneError(
         'not_found',
-        'The console is not built: run `npm run build --workspace @hooklane/console` (npm ci does it too).',
+        `The ${mount.label} is not built: run \`npm run build --workspace @hooklane/console\` (npm ci does it too).`,
       );
     }
     let decoded: string;
     try {
       decoded = decodeURIComponent(path);
     } catch {
-      throw new HooklaneError('not_found', `No console file ${path}.`);
+      throw new HooklaneError('not_found', `No ${mount.label} file ${path}.`);
     }
     const file = resolve(root, `.${sep}${decoded}`);
-    const inside = file === root || file.startsWith(root + sep);
-    if (inside && file !== root && !decoded.includes('\0') && (await isFile(file))) {
+    const inside = file.startsWith(root + sep);
+    if (inside && !decoded.includes('\0') && (await isFile(file))) {
       return sendFile(reply, file, HASHED.test(file) && !file.endsWith('.html'));
     }
     // A missing file (a stale asset name) is a 404, not the page: a browser would run HTML as a script.
-    if (extname(decoded) !== '') throw new HooklaneError('not_found', `No console file ${path}.`);
+    if (extname(decoded) !== '') throw new HooklaneError('not_found', `No ${mount.label} file ${path}.`);
     return sendFile(reply, index, false);
   }
 
   const schema = { hide: true, querystring: ANY_QUERY };
-  app.get('/ui', { schema }, async (_request, reply) => handle('', reply));
-  app.get('/ui/*', { schema }, async (request, reply) =>
+  app.get(mount.prefix, { schema }, async (_request, reply) => handle('', reply));
+  app.get(`${mount.prefix}/*`, { schema }, async (request, reply) =>
     handle((request.params as { '*': string })['*'], reply),
   );
+}
+
+/** The console at `/ui`, for operators and account admins; never framed. */
+export function serveConsole(app: FastifyInstance, dir: string = CONSOLE_DIST): void {
+  serveSpa(app, { prefix: '/ui', dir, pageHeaders: PAGE_HEADERS, label: 'console' });
 }

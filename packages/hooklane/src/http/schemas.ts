@@ -374,6 +374,33 @@ export const StatsResponse = Type.Object({
   ),
 });
 
+export const LatestEventsQuery = Type.Object(
+  {
+    user_id: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: "Only this user's events" }),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 250, default: 50 })),
+  },
+  { additionalProperties: false },
+);
+
+export const LatestEventsResponse = Type.Object({
+  data: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      type: Nullable(Type.String({ description: 'The catalog type id, or null for a custom name' })),
+      user_id: Type.String(),
+      content_id: Nullable(Type.String()),
+      occurred_at: Time,
+      ingested_at: Time,
+      event: Type.Unknown({
+        description: 'The event as it was sent (its attributes hold flowName, checklistName, ...)',
+      }),
+    }),
+  ),
+});
+
 export const EventParams = Type.Object({ acc: Id, id: Type.String({ minLength: 1, maxLength: 200 }) });
 
 export const RoutingResponse = Type.Object({

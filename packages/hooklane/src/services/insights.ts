@@ -59,6 +59,14 @@ export function createInsightService({ store, now }: ServiceContext) {
       return accountStats({ ...window, webhooks, ...activity });
     },
 
+    /** The account's latest events, newest first (the console's content picker, a user's events). */
+    latestEvents(
+      accountId: string,
+      query: { limit: number; userId?: string | undefined },
+    ): Promise<StoredEvent[]> {
+      return store.latestEvents(accountId, query);
+    },
+
     /** For each webhook of the account: the event's delivery to it, or why there is none. */
     async routing(
       accountId: string,

@@ -387,7 +387,7 @@ export function createWebhookService(ctx: ServiceContext) {
               body: final.body,
             };
           })
-        : await store.recentEvents(accountId, PREVIEW_EVENTS);
+        : await store.latestEvents(accountId, { limit: PREVIEW_EVENTS });
       const items = events.map((event): PreviewItem => {
         const json: unknown = JSON.parse(event.body);
         const rendered = renderDeliveryBody(

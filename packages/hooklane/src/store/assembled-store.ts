@@ -24,8 +24,8 @@ export interface StoreParts {
   readonly deliveries: Part<
     'listDeliveries' | 'getDelivery' | 'listAttempts' | 'getDeliveryWithAttempts' | 'eventsOfDelivery'
   > &
-    Part<'retryDelivery' | 'recoverDeliveries' | 'queueStats' | 'getEvents' | 'recentEvents'> &
-    Part<'countRecoverable' | 'accountActivity'>;
+    Part<'retryDelivery' | 'recoverDeliveries' | 'queueStats' | 'getEvents'> &
+    Part<'countRecoverable' | 'accountActivity' | 'latestEvents'>;
   readonly portalSessions: Part<'insertPortalSession' | 'findPortalSessionByHash' | 'deletePortalSessions'>;
   readonly retention: Part<'pruneBefore'>;
 }
@@ -87,7 +87,7 @@ export abstract class AssembledStore implements Store {
   recoverDeliveries: Store['recoverDeliveries'] = (...a) => this.#parts.deliveries.recoverDeliveries(...a);
   queueStats: Store['queueStats'] = () => this.#parts.deliveries.queueStats();
   getEvents: Store['getEvents'] = (...a) => this.#parts.deliveries.getEvents(...a);
-  recentEvents: Store['recentEvents'] = (...a) => this.#parts.deliveries.recentEvents(...a);
+  latestEvents: Store['latestEvents'] = (...a) => this.#parts.deliveries.latestEvents(...a);
   countRecoverable: Store['countRecoverable'] = (...a) => this.#parts.deliveries.countRecoverable(...a);
   accountActivity: Store['accountActivity'] = (...a) => this.#parts.deliveries.accountActivity(...a);
 

@@ -44,7 +44,6 @@ export const SQL = {
     'INSERT INTO webhook_secrets (webhook_id, sealed, created_at, expires_at) VALUES ($1, $2, $3, $4)',
   webhook: 'SELECT * FROM webhooks WHERE account_id = $1 AND id = $2',
   /** An account's (`$1`) last `$2` events, the newest first. */
-  recentEvents: 'SELECT * FROM events WHERE account_id = $1 ORDER BY ingested_at DESC, id DESC LIMIT $2',
   webhooksPage: `SELECT * FROM webhooks WHERE account_id = $1 AND (CAST($2 AS TEXT) IS NULL OR id < $2)
     ORDER BY id DESC LIMIT $3`,
   deleteWebhook: 'DELETE FROM webhooks WHERE account_id = $1 AND id = $2',
@@ -144,6 +143,14 @@ export function deliveriesPage(
     params,
   };
 }
+
+/**
+ * An account's latest events (`$1`), newest first, at most `$2`; with `byUser`, one user's
+ * (`$3`) only. The index on ingested_at reads from the newest end.
+ */
+export const latestEvents = (byUser: boolean) =>
+  `SELECT * FROM events WHERE account_id = $1${byUser ? ' AND user_id = $3' : ''}
+   ORDER BY ingested_at DESC, id DESC LIMIT $2`;
 
 /** The stored events among a list of ids (`$2`) of one account (`$1`). */
 export const eventsAmong = (d: SqlDialect) =>

@@ -160,10 +160,13 @@ export interface Store {
   deletePortalSessions(accountId: string, expiredAt?: number): Promise<number>;
 
   queueStats(): Promise<{ pending: number; oldestPendingAt: number | null }>;
+  /** The account's latest events, newest first, at most `limit`; only `userId`'s when given. */
+  latestEvents(
+    accountId: string,
+    query: { limit: number; userId?: string | undefined },
+  ): Promise<StoredEvent[]>;
   /** The stored events among `ids`, in the order of `ids`. */
   getEvents(accountId: string, ids: readonly string[]): Promise<StoredEvent[]>;
-  /** The account's last `limit` events, the newest first (a template's preview). */
-  recentEvents(accountId: string, limit: number): Promise<StoredEvent[]>;
   /**
    * Retention: deletes up to `batchSize` finished deliveries (with their attempts) created
    * before `cutoff`, and events ingested before it that no delivery refers to any more.

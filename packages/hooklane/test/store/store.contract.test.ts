@@ -143,11 +143,11 @@ for (const backend of BACKENDS) {
       await store.ingest('acc_2', [event('other')], T0 + 2);
       await store.ingest('acc_1', [event('new')], T0 + 3);
       assert.deepEqual(
-        (await store.recentEvents('acc_1', 2)).map((e) => e.id),
+        (await store.latestEvents('acc_1', { limit: 2 })).map((e) => e.id),
         ['new', 'mid'],
       );
       assert.deepEqual(
-        (await store.recentEvents('acc_1', 20)).map((e) => e.id),
+        (await store.latestEvents('acc_1', { limit: 20 })).map((e) => e.id),
         ['new', 'mid', 'old'],
       );
     });

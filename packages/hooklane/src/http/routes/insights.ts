@@ -3,7 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import { type AccountStats, BUCKET_MS, OUTCOMES, type OutcomeCounts } from '../../core/account-stats.ts';
 import type { WebhookRouting } from '../../core/event-routing.ts';
 import type { StoredEvent } from '../../core/model.ts';
-import { AccountParams, EventParams, RoutingResponse, StatsQuery, StatsResponse } from '../schemas.ts';
+import {
+  AccountParams,
+  EventParams,
+  LatestEventsQuery,
+  LatestEventsResponse,
+  RoutingResponse,
+  StatsQuery,
+  StatsResponse,
+} from '../schemas.ts';
 import { ERROR_RESPONSES, type RouteDeps } from './deps.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -49,6 +57,28 @@ function presentStats(stats: AccountStats, bucket: string) {
   };
 }
 
+function presentEvent(event: StoredEvent) {
+  return {
+    id: event.id,
+    name: event.name,
+    type: event.typeId,
+    user_id: event.userId,
+    content_id: event.contentId,
+    occurred_at: iso(event.occurredAt),
+    ingested_at: iso(event.ingestedAt),
+    event: parsedOr(event.body),
+  };
+}
+
+/** The stored body is the event's JSON; a body that is not (none is written so) is shown as text. */
+function parsedOr(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
+}
+
 function presentRouting(event: StoredEvent, routes: readonly WebhookRouting[]) {
   return {
     event_id: event.id,
@@ -91,6 +121,28 @@ export function insightRoutes(app: FastifyInstance, { insights }: RouteDeps): vo
         bucketMs: BUCKET_MS[bucket],
       });
       return presentStats(stats, bucket);
+    },
+  );
+
+  app.get(
+    '/v1/accounts/:acc/events',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['events'],
+        summary: "The account's latest events, newest first; one user's with user_id",
+        description:
+          'Events as stored: retention removes old events whose deliveries are gone. The console offers the flow, checklist and experience ids of these events in its content filter picker.',
+        params: AccountParams,
+        querystring: LatestEventsQuery,
+        response: { 200: LatestEventsResponse, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const { acc } = request.params as Static<typeof AccountParams>;
+      const { limit = 50, user_id } = request.query as Static<typeof LatestEventsQuery>;
+      const events = await insights.latestEvents(acc, { limit, userId: user_id });
+      return { data: events.map(presentEvent) };
     },
   );
 

@@ -1,7 +1,7 @@
 import type { Delivery, StoredEvent } from '../../core/model.ts';
 import type { StoreParts } from '../assembled-store.ts';
 import { toAccountActivity, toAttempt, toDelivery, toEvent, toQueueStats } from '../rows.ts';
-import { deliveriesPage, eventsAmong, SQL } from '../shared-sql.ts';
+import { deliveriesPage, eventsAmong, latestEvents, SQL } from '../shared-sql.ts';
 import { PG_DIALECT, type PgConnection, type Queryable } from './connection.ts';
 import { notifyWorkSql } from './notifications.ts';
 
@@ -73,15 +73,16 @@ export function pgDeliveries(db: PgConnection): StoreParts['deliveries'] {
       return toQueueStats((await db.query(SQL.queueStats)).rows[0]);
     },
 
+    async latestEvents(accountId, { limit, userId }) {
+      const params = userId === undefined ? [accountId, limit] : [accountId, limit, userId];
+      const { rows } = await db.query(latestEvents(userId !== undefined), params);
+      return rows.map(toEvent);
+    },
+
     async getEvents(accountId, ids) {
       const { rows } = await db.query(eventsAmong(PG_DIALECT), [accountId, ids]);
       const byId = new Map(rows.map((row) => [String(row.id), toEvent(row)]));
       return ids.flatMap((id) => byId.get(id) ?? []);
-    },
-
-    async recentEvents(accountId, limit) {
-      const { rows } = await db.query(SQL.recentEvents, [accountId, limit]);
-      return rows.map(toEvent);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Delivery, StoredEvent } from '../../core/model.ts';
 import type { StoreParts } from '../assembled-store.ts';
 import { toAccountActivity, toAttempt, toDelivery, toEvent, toQueueStats } from '../rows.ts';
-import { deliveriesPage, eventsAmong, SQL } from '../shared-sql.ts';
+import { deliveriesPage, eventsAmong, latestEvents, SQL } from '../shared-sql.ts';
 import { SQLITE_DIALECT, type SqliteConnection } from './connection.ts';
 import type { Leases } from './leases.ts';
 
@@ -60,14 +60,15 @@ export function sqliteDeliveries(db: SqliteConnection, leases: Leases): StorePar
       return toQueueStats(row);
     },
 
+    async latestEvents(accountId, { limit, userId }) {
+      const params = userId === undefined ? [accountId, limit] : [accountId, limit, userId];
+      return db.all(latestEvents(userId !== undefined), params).map(toEvent);
+    },
+
     async getEvents(accountId, ids) {
       const found = db.all(eventsAmong(SQLITE_DIALECT), [accountId, ids]).map(toEvent);
       const byId = new Map(found.map((event) => [event.id, event]));
       return ids.flatMap((id) => byId.get(id) ?? []);
-    },
-
-    async recentEvents(accountId, limit) {
-      return db.all(SQL.recentEvents, [accountId, limit]).map(toEvent);
     },
   };
 }
