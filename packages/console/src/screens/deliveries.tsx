@@ -155,16 +155,19 @@ export function DeliveriesScreen() {
     webhook_id: search.get('webhook_id') ?? '',
     status: search.get('status') ?? '',
     event_id: search.get('event_id') ?? '',
+    event_type: search.get('event_type') ?? '',
     since: search.get('since') ?? '',
   };
   const webhooks = useLoad(loadWebhooks, []);
   const byId = new Map((webhooks.data ?? []).map((webhook) => [webhook.id, webhook]));
   const update = (patch: Partial<typeof filter>) => setQuery({ ...filter, ...patch });
   const [eventId, setEventId] = useState(filter.event_id);
+  const [eventType, setEventType] = useState(filter.event_type);
   const apiFilter = {
     webhook_id: filter.webhook_id || undefined,
     status: filter.status || undefined,
     event_id: filter.event_id || undefined,
+    event_type: filter.event_type || undefined,
     since: filter.since ? new Date(filter.since).toISOString() : undefined,
   };
   return (
@@ -174,7 +177,7 @@ export function DeliveriesScreen() {
         class="filters"
         onSubmit={(event) => {
           event.preventDefault();
-          update({ event_id: eventId.trim() });
+          update({ event_id: eventId.trim(), event_type: eventType.trim() });
         }}
       >
         <Field label="Webhook">
@@ -216,6 +219,16 @@ export function DeliveriesScreen() {
               type="datetime-local"
               value={filter.since}
               onChange={(e) => update({ since: e.currentTarget.value })}
+            />
+          )}
+        </Field>
+        <Field label="Event type">
+          {(props) => (
+            <input
+              {...props}
+              value={eventType}
+              placeholder="nps_score"
+              onInput={(e) => setEventType(e.currentTarget.value)}
             />
           )}
         </Field>

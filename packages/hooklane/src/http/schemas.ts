@@ -261,6 +261,14 @@ export const DeliveryQuery = Type.Object(
   {
     webhook_id: Type.Optional(Id),
     event_id: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    event_type: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          'Deliveries of events of this name or catalog type id (e.g. nps_score or appcues:nps_score)',
+      }),
+    ),
     status: Type.Optional(Type.Union(DELIVERY_STATUSES.map((status) => Type.Literal(status)))),
     since: Type.Optional(Time),
     until: Type.Optional(Time),

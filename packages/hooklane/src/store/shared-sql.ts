@@ -136,6 +136,13 @@ export function deliveriesPage(
       filter.eventId,
     );
   }
+  if (filter.eventType !== undefined) {
+    add((p) => {
+      const type = p();
+      const ofType = `SELECT id FROM events WHERE account_id = $1 AND (name = ${type} OR type_id = ${type})`;
+      return `(event_id IN (${ofType}) OR id IN (SELECT delivery_id FROM delivery_batch_events WHERE account_id = $1 AND event_id IN (${ofType})))`;
+    }, filter.eventType);
+  }
   if (page.before !== null) add((p) => `id < ${p()}`, page.before);
   params.push(page.limit);
   return {

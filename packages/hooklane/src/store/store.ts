@@ -236,6 +236,8 @@ export interface AccountActivity {
 export interface DeliveryFilter {
   readonly webhookId?: string | undefined;
   readonly eventId?: string | undefined;
+  /** An event name or catalog type id: deliveries of such events (batched ones included). */
+  readonly eventType?: string | undefined;
   readonly status?: DeliveryStatus | undefined;
   readonly since?: number | undefined;
   readonly until?: number | undefined;

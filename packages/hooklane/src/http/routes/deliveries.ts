@@ -30,6 +30,7 @@ export function deliveryRoutes(app: FastifyInstance, { deliveries }: RouteDeps):
         {
           webhookId: query.webhook_id,
           eventId: query.event_id,
+          eventType: query.event_type,
           status: query.status,
           since: query.since === undefined ? undefined : Date.parse(query.since),
           until: query.until === undefined ? undefined : Date.parse(query.until),
