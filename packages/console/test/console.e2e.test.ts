@@ -508,6 +508,17 @@ describe('a viewer', () => {
     assert.ok(await page.getByRole('rowheader', { name: 'x-team' }).first().isVisible());
     await page.goto(`${server.url}/ui/webhooks/new`);
     await screen(page, 'Not allowed');
+    assert.equal(await page.getByRole('button', { name: 'Preview', exact: true }).count(), 0);
+  });
+
+  test("sees a webhook's filter and format read-only", async () => {
+    await nav(page, 'Webhooks').click();
+    await screen(page, 'Webhooks');
+    await page.getByRole('link', { name: 'Detractors to Slack' }).click();
+    await screen(page, 'Detractors to Slack');
+    assert.match((await page.getByLabel('Payload filter').textContent()) ?? '', /"\$lte": 6/);
+    await page.getByLabel('Template body').waitFor();
+    assert.equal(await page.locator('textarea').count(), 0, 'nothing to edit');
   });
 });
 

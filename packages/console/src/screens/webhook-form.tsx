@@ -11,7 +11,7 @@ import {
 } from '../api.ts';
 import { groupBySource, loadEventTypes } from '../event-types.ts';
 import { Link, navigate } from '../router.tsx';
-import { accountPath, canEdit } from '../session.ts';
+import { accountPath, isKeyAdmin } from '../session.ts';
 import { Badge, Body, ErrorNote, Field, Loadable, useAction, useLoad } from '../ui.tsx';
 
 type SecretMode = 'generate' | 'paste' | 'none';
@@ -604,7 +604,8 @@ function WebhookForm({ webhook, types }: { webhook?: Webhook; types: EventType[]
         placeholder={NPS_DETRACTORS}
         set={(match) => set({ match })}
       />
-      {canEdit.value ? (
+      {/* API keys only: the preview is not among the routes a portal session may call. */}
+      {isKeyAdmin.value ? (
         <div class="preview-block">
           <button type="button" class="secondary" onClick={runPreview} disabled={preview.busy}>
             {preview.busy ? 'Previewing…' : 'Preview'}
