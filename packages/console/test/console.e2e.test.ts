@@ -344,7 +344,7 @@ describe('an admin', () => {
     assert.equal(posts.length, 1, 'a preview saves nothing');
     await checkAccessibility(page, 'webhook form with filter and preview');
     assert.equal(await filter.getAttribute('aria-invalid'), null, 'the preview clears the fixed error');
-    await format.evaluate((element) => element.scrollIntoView({ block: 'start' }));
+    await format.evaluate((element) => element.closest('.field')?.scrollIntoView({ block: 'start' }));
     await screenshot(page, 'console-webhook-form');
 
     await page.getByRole('button', { name: 'Create webhook' }).click();
