@@ -143,13 +143,31 @@ export interface Account {
   created_at: string;
 }
 
+/** A webhook's own body: JSON with {{path}} placeholders (docs/destinations.md). */
+export interface WebhookTemplate {
+  body: unknown;
+  content_type?: string;
+  escape?: 'none' | 'slack';
+}
+
+/** One event of POST /webhooks/preview: whether the filter lets it through, and its body. */
+export interface PreviewItem {
+  event_id: string | null;
+  name: string | null;
+  matches: boolean;
+  content_type: string | null;
+  body: string | null;
+  error: string | null;
+}
+
 export interface Webhook {
   id: string;
   name: string;
   url: string;
   events: string[];
-  filters: { content_ids: string[] | null };
+  filters: { content_ids: string[] | null; match?: unknown };
   format: string;
+  template?: WebhookTemplate | null;
   batch_window_ms: number;
   headers: Record<string, string>;
   enabled: boolean;

@@ -158,7 +158,6 @@ describe('an admin', () => {
     const describedBy = (await urlField.getAttribute('aria-describedby')) ?? '';
     const errorText = await page.locator(`[id="${describedBy.split(' ').at(-1)}"]`).textContent();
     assert.match(errorText ?? '', /not allowed/);
-    await screenshot(page, 'console-webhook-form');
     await page.locator('fieldset.content-picker').scrollIntoViewIfNeeded();
     await screenshot(page, 'console-content-picker');
 
@@ -263,6 +262,121 @@ describe('an admin', () => {
     await checkAccessibility(page, 'recover dialog');
     await dialog.getByRole('button').last().click();
     await dialog.waitFor({ state: 'hidden' });
+  });
+
+  test("creates a Slack webhook for NPS detractors: a bad filter is marked beside the field, the preview shows a matching event in Slack's shape", async () => {
+    // A detractor (the NPS seed scores 10), about another flow so "NPS to CRM" does not take it.
+    const seed = seedPayload('NPS Score');
+    const detractor = randomUUID();
+    const sent = await server.api('POST', `/v1/accounts/${accountId}/events`, {
+      key: adminKey,
+      body: { ...seed, id: detractor, attributes: { ...seed.attributes, score: 3, flowId: 'f-detractors' } },
+    });
+    assert.equal(sent.status, 202);
+    const posts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/webhooks')) posts.push(request.url());
+    });
+    const errorOf = async (label: string) => {
+      const field = page.getByLabel(label, { exact: true });
+      assert.equal(await field.getAttribute('aria-invalid'), 'true', `${label} is marked`);
+      const describedBy = (await field.getAttribute('aria-describedby')) ?? '';
+      return (await page.locator(`[id="${describedBy.split(' ').at(-1)}"]`).textContent()) ?? '';
+    };
+
+    await page.goto(`${server.url}/ui/webhooks/new`);
+    await screen(page, 'New webhook');
+    await page.getByLabel('Name', { exact: true }).fill('Detractors to Slack');
+    await page.getByLabel('Endpoint URL').fill(`${receiver.url}/hooks/slack`);
+    await page.getByRole('checkbox', { name: 'NPS Score' }).check();
+    const format = page.getByLabel('Payload format');
+    const offered = await format
+      .locator('option')
+      .evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value));
+    assert.deepEqual(offered, [
+      'appcues',
+      'usetiful',
+      'standard',
+      'slack',
+      'teams',
+      'google_sheets',
+      'zapier',
+      'template',
+    ]);
+    // A template shows its editor; the ready-made formats do not.
+    await format.selectOption('template');
+    await page.getByLabel('Template body (JSON)').waitFor();
+    await page.getByLabel('Content type (optional)').waitFor();
+    await format.selectOption('slack');
+    assert.equal(await page.getByLabel('Template body (JSON)').count(), 0);
+
+    const filter = page.getByLabel('Payload filter', { exact: true });
+    // Not JSON: caught in the browser, nothing is sent.
+    await filter.fill('{"attributes.score": ');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await page.waitForFunction(() => document.querySelector('textarea[aria-invalid="true"]') !== null);
+    assert.match(await errorOf('Payload filter'), /not valid JSON/);
+    assert.equal(posts.length, 0, 'invalid JSON is not sent');
+    // JSON the API refuses: its error sits beside the filter field.
+    await filter.fill('{"attributes.score": {"$lte": true}}');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await page.waitForFunction(() =>
+      document.querySelector('textarea[aria-invalid="true"] ~ .field-error')?.textContent?.includes('$lte'),
+    );
+    assert.match(await errorOf('Payload filter'), /\$lte/);
+    assert.equal(posts.length, 1);
+    assert.equal(await page.getByLabel('Endpoint URL').getAttribute('aria-invalid'), null);
+
+    await filter.fill('{"name": "appcues:nps_score", "attributes.score": {"$lte": 6}}');
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByRole('heading', { level: 2, name: 'Preview' }).waitFor();
+    const item = page.locator('.preview-item', { hasText: detractor });
+    await item.getByText('matches', { exact: true }).waitFor();
+    const body = (await item.locator('pre').textContent()) ?? '';
+    assert.match(body, /\n {2}"text": "NPS Score/, 'a Slack body, pretty-printed');
+    assert.match(body, /"blocks"/);
+    // The seed's promoter (score 10) is listed, filtered out.
+    await page
+      .locator('.preview-item', { hasText: 'appcues:nps_score' })
+      .filter({ hasText: 'filtered out' })
+      .first()
+      .waitFor();
+    assert.equal(posts.length, 1, 'a preview saves nothing');
+    await checkAccessibility(page, 'webhook form with filter and preview');
+    assert.equal(await filter.getAttribute('aria-invalid'), null, 'the preview clears the fixed error');
+    await format.evaluate((element) => element.closest('.field')?.scrollIntoView({ block: 'start' }));
+    await screenshot(page, 'console-webhook-form');
+
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await screen(page, 'Detractors to Slack');
+    const id = page.url().split('/').at(-1) ?? '';
+    const saved = await server.api('GET', `/v1/accounts/${accountId}/webhooks/${id}`);
+    assert.equal(saved.body.format, 'slack');
+    assert.deepEqual(saved.body.filters.match, {
+      name: 'appcues:nps_score',
+      'attributes.score': { $lte: 6 },
+    });
+    // The detail shows the filter read-only.
+    assert.match((await page.getByLabel('Payload filter').textContent()) ?? '', /"\$lte": 6/);
+  });
+
+  test('edits a webhook into a template of its own: the form holds the template, the detail shows it', async () => {
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
+    await screen(page, 'Edit webhook');
+    assert.match(await page.getByLabel('Payload filter', { exact: true }).inputValue(), /"\$lte": 6/);
+    await page.getByLabel('Payload format').selectOption('template');
+    const template = page.getByLabel('Template body (JSON)');
+    // A template the API refuses (a placeholder with a bad default): the error sits beside the editor.
+    await template.fill('{"score": "{{attributes.score | nope}}"}');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForFunction(() => document.querySelector('textarea[aria-invalid="true"]') !== null);
+    assert.equal(await template.getAttribute('aria-invalid'), 'true');
+    await template.fill('{"score": "{{attributes.score}}", "who": "{{user_id}}"}');
+    await page.getByLabel('Content type (optional)').fill('application/json');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await screen(page, 'Detractors to Slack');
+    assert.match((await page.getByLabel('Template body').textContent()) ?? '', /"who": "\{\{user_id\}\}"/);
+    await checkAccessibility(page, 'webhook detail with a template');
   });
 
   test('every screen passes axe and is screenshotted', async () => {
@@ -394,6 +508,17 @@ describe('a viewer', () => {
     assert.ok(await page.getByRole('rowheader', { name: 'x-team' }).first().isVisible());
     await page.goto(`${server.url}/ui/webhooks/new`);
     await screen(page, 'Not allowed');
+    assert.equal(await page.getByRole('button', { name: 'Preview', exact: true }).count(), 0);
+  });
+
+  test("sees a webhook's filter and format read-only", async () => {
+    await nav(page, 'Webhooks').click();
+    await screen(page, 'Webhooks');
+    await page.getByRole('link', { name: 'Detractors to Slack' }).click();
+    await screen(page, 'Detractors to Slack');
+    assert.match((await page.getByLabel('Payload filter').textContent()) ?? '', /"\$lte": 6/);
+    await page.getByLabel('Template body').waitFor();
+    assert.equal(await page.locator('textarea').count(), 0, 'nothing to edit');
   });
 });
 

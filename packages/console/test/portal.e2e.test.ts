@@ -136,7 +136,7 @@ describe('a portal link', () => {
   });
 
   test('with manage_webhooks and read_secrets: edit controls and the secret show; the branding applies', async () => {
-    const { url } = await portalLink(['read', 'manage_webhooks', 'read_secrets', 'retry']);
+    const { url, token } = await portalLink(['read', 'manage_webhooks', 'read_secrets', 'retry']);
     const { context, page } = await newPage(browser);
     try {
       await page.goto(withParams(url, { theme: 'dark', accent: '#f5a623' }, `/portal/webhooks/${webhookId}`));
@@ -158,6 +158,16 @@ describe('a portal link', () => {
       await page.getByText('crm-credential').waitFor();
       await checkAccessibility(page, 'portal webhook detail, dark, all capabilities');
       await screenshot(page, 'portal-webhook-dark');
+      // The form offers the filter, but no preview: the server does not let a portal session call it.
+      await page.getByRole('link', { name: 'Edit', exact: true }).click();
+      await screen(page, 'Edit webhook');
+      await page.getByLabel('Payload filter', { exact: true }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Preview', exact: true }).count(), 0);
+      const preview = await server.api('POST', `/v1/accounts/${accountId}/webhooks/preview`, {
+        key: token,
+        body: { format: 'slack' },
+      });
+      assert.equal(preview.status, 403);
     } finally {
       await context.close();
     }

@@ -4,7 +4,7 @@ import { loadEventTypes } from '../event-types.ts';
 import { Link, navigate } from '../router.tsx';
 import { accountPath, canEdit, canReadSecrets, canRetry } from '../session.ts';
 import { exactTime, Time } from '../time.tsx';
-import { Confirm, CopyButton, ErrorNote, Field, Loadable, useAction, useLoad } from '../ui.tsx';
+import { Code, Confirm, CopyButton, ErrorNote, Field, Loadable, useAction, useLoad } from '../ui.tsx';
 import { DeliveryList } from './deliveries.tsx';
 import { WebhookStatus } from './webhooks.tsx';
 
@@ -264,10 +264,24 @@ export function WebhookScreen({ id }: { id: string }) {
             <dd>{webhook.events.includes('*') ? 'All events' : webhook.events.join(', ')}</dd>
             <dt>Content ids</dt>
             <dd>{webhook.filters.content_ids?.join(', ') ?? 'any'}</dd>
+            <dt>Payload filter</dt>
+            <dd>
+              {webhook.filters.match === undefined ? (
+                'none: every event of these types'
+              ) : (
+                <Code label="Payload filter">{JSON.stringify(webhook.filters.match, null, 2)}</Code>
+              )}
+            </dd>
             <dt>Format</dt>
             <dd>
               {webhook.format}
               {webhook.format === 'usetiful' ? ` (batch window ${webhook.batch_window_ms} ms)` : ''}
+              {webhook.template ? (
+                <>
+                  {webhook.template.content_type ? ` (${webhook.template.content_type})` : ''}
+                  <Code label="Template body">{JSON.stringify(webhook.template.body, null, 2)}</Code>
+                </>
+              ) : null}
             </dd>
             <dt>Static headers</dt>
             <dd>

@@ -1,9 +1,18 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, type EventType, type LatestEvent, type Webhook } from '../api.ts';
+import {
+  ApiError,
+  api,
+  type EventType,
+  type LatestEvent,
+  type PreviewItem,
+  type Webhook,
+  type WebhookTemplate,
+} from '../api.ts';
 import { groupBySource, loadEventTypes } from '../event-types.ts';
 import { Link, navigate } from '../router.tsx';
-import { accountPath } from '../session.ts';
-import { ErrorNote, Field, Loadable, useAction, useLoad } from '../ui.tsx';
+import { accountPath, isKeyAdmin } from '../session.ts';
+import { Badge, Body, ErrorNote, Field, Loadable, useAction, useLoad } from '../ui.tsx';
 
 type SecretMode = 'generate' | 'paste' | 'none';
 type FieldName =
@@ -14,7 +23,10 @@ type FieldName =
   | 'format'
   | 'batch_window_ms'
   | 'headers'
-  | 'secret';
+  | 'secret'
+  | 'match'
+  | 'template'
+  | 'content_type';
 
 interface Draft {
   name: string;
@@ -24,6 +36,10 @@ interface Draft {
   custom: string;
   contentIds: string;
   format: string;
+  /** The payload filter and the template body, as JSON text. */
+  match: string;
+  templateBody: string;
+  contentType: string;
   batchWindowMs: string;
   headers: { name: string; value: string }[];
   secretMode: SecretMode;
@@ -48,6 +64,9 @@ function draftOf(webhook: Webhook | undefined, types: EventType[]): Draft {
     custom: events.filter((name) => name !== '*' && !known.has(name)).join(', '),
     contentIds: webhook?.filters.content_ids?.join(', ') ?? '',
     format: webhook?.format ?? 'appcues',
+    match: webhook?.filters.match === undefined ? '' : JSON.stringify(webhook.filters.match, null, 2),
+    templateBody: webhook?.template ? JSON.stringify(webhook.template.body, null, 2) : '',
+    contentType: webhook?.template?.content_type ?? '',
     batchWindowMs: String(webhook?.batch_window_ms ?? 0),
     headers: Object.entries(webhook?.headers ?? {}).map(([name, value]) => ({ name, value })),
     secretMode: 'generate',
@@ -66,14 +85,22 @@ function fieldErrors(error: unknown): Partial<Record<FieldName, string>> {
   const details = Array.isArray(error.details) ? error.details : error.details ? [error.details] : [];
   for (const detail of details as { path?: string; field?: string; message?: string }[]) {
     const where = detail.field ?? detail.path?.replace(/^body\/?/, '') ?? '';
-    const top = where.split('/')[0] ?? '';
+    const [top = '', second = ''] = where.split(/[/.]/);
     const field: FieldName | undefined =
       top === 'filters'
-        ? 'content_ids'
-        : (['name', 'url', 'events', 'format', 'batch_window_ms', 'headers', 'secret'] as const).find(
-            (name) => name === top,
-          );
-    if (field && !out[field]) out[field] = error.message;
+        ? second === 'match'
+          ? 'match'
+          : 'content_ids'
+        : top === 'template'
+          ? second === 'content_type'
+            ? 'content_type'
+            : 'template'
+          : (['name', 'url', 'events', 'format', 'batch_window_ms', 'headers', 'secret'] as const).find(
+              (name) => name === top,
+            );
+    // A filter's or template's details say which path and operator is at fault: more than the message.
+    const specific = field === 'match' || field === 'template' || field === 'content_type';
+    if (field && !out[field]) out[field] = (specific && detail.message) || error.message;
   }
   return out;
 }
@@ -284,27 +311,173 @@ function HeadersEditor({
   );
 }
 
+const NPS_DETRACTORS = '{"name": "appcues:nps_score", "attributes.score": {"$lte": 6}}';
+
+/** The formats the server offers: its own three, the ready-made destinations, and a template of your own. */
+const FORMATS: [string, string][] = [
+  ['appcues', 'Appcues (the event as sent)'],
+  ['usetiful', 'Usetiful (batched per user)'],
+  ['standard', 'Standard Webhooks envelope'],
+  ['slack', 'Slack incoming webhook'],
+  ['teams', 'Microsoft Teams workflow'],
+  ['google_sheets', 'Google Sheets (Apps Script)'],
+  ['zapier', 'Zapier catch hook'],
+  ['template', 'A template of your own'],
+];
+
+type JsonErrors = Partial<Record<'match' | 'template', string>>;
+
+/**
+ * The filter and template of the draft as the API takes them, or what is not JSON in them:
+ * caught here, so a typo is marked before anything is sent.
+ */
+function destinationOf(draft: Draft): {
+  match: unknown;
+  template: WebhookTemplate | undefined;
+  errors: JsonErrors;
+} {
+  const errors: JsonErrors = {};
+  const parse = (text: string, field: keyof JsonErrors): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch (failure) {
+      errors[field] = `This is not valid JSON: ${(failure as Error).message}`;
+      return undefined;
+    }
+  };
+  const match = draft.match.trim() ? parse(draft.match, 'match') : undefined;
+  let template: WebhookTemplate | undefined;
+  if (draft.format === 'template') {
+    if (!draft.templateBody.trim()) errors.template = 'A template needs a body: the JSON to send.';
+    else {
+      const body = parse(draft.templateBody, 'template');
+      template = { body };
+      if (draft.contentType.trim()) template.content_type = draft.contentType.trim();
+    }
+  }
+  return { match, template, errors };
+}
+
+function JsonField({
+  label,
+  hint,
+  error,
+  value,
+  placeholder,
+  set,
+}: {
+  label: string;
+  hint: ComponentChildren;
+  error: string | undefined;
+  value: string;
+  placeholder?: string;
+  set: (value: string) => void;
+}) {
+  return (
+    <Field label={label} hint={hint} error={error}>
+      {(props) => (
+        <textarea
+          {...props}
+          class="json"
+          rows={Math.min(14, Math.max(3, value.split('\n').length + 1))}
+          spellcheck={false}
+          placeholder={placeholder}
+          value={value}
+          onInput={(e) => set(e.currentTarget.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
+/** POST /webhooks/preview: the draft's bodies for the account's latest events, and which its filter lets through. */
+function PreviewPanel({
+  result,
+  error,
+}: {
+  result: { template: unknown; data: PreviewItem[] } | null;
+  error: unknown;
+}) {
+  if (error) return <ErrorNote error={error} />;
+  if (!result) return null;
+  const matching = result.data.filter((item) => item.matches).length;
+  return (
+    <section class="preview" aria-labelledby="preview-title">
+      <h2 id="preview-title">Preview</h2>
+      <p role="status">
+        {result.data.length === 0
+          ? 'No events in this account yet: send one, then preview again.'
+          : `${matching} of the latest ${result.data.length} events match the filter.`}
+      </p>
+      <ol class="preview-list">
+        {result.data.map((item, i) => (
+          <li key={item.event_id ?? i} class="preview-item">
+            <p>
+              <strong>{item.name ?? 'event'}</strong>{' '}
+              {item.matches ? <Badge tone="ok">matches</Badge> : <Badge tone="muted">filtered out</Badge>}{' '}
+              <code class="muted small-text">{item.event_id}</code>
+            </p>
+            {item.error ? (
+              <p class="error-text">{item.error}</p>
+            ) : (
+              <Body text={item.body} label={`Body for ${item.name ?? 'event'} ${item.event_id ?? i + 1}`} />
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
 function WebhookForm({ webhook, types }: { webhook?: Webhook; types: EventType[] }) {
   const [draft, setDraft] = useState<Draft>(() => draftOf(webhook, types));
   const save = useAction();
+  const preview = useAction();
+  const [previewed, setPreviewed] = useState<{ template: unknown; data: PreviewItem[] } | null>(null);
+  const [jsonErrors, setJsonErrors] = useState<JsonErrors>({});
   const set = (patch: Partial<Draft>) => setDraft((old) => ({ ...old, ...patch }));
-  const errors = fieldErrors(save.error);
+  // The save's errors win; the preview's show beside the same fields.
+  const errors = { ...fieldErrors(preview.error), ...fieldErrors(save.error), ...jsonErrors };
   const creating = webhook === undefined;
 
   useEffect(() => {
     // Bring the first field with an error into view and focus, so it is not missed.
-    if (save.error) document.querySelector<HTMLElement>('[aria-invalid="true"], .has-error input')?.focus();
-  }, [save.error]);
+    if (save.error || jsonErrors.match || jsonErrors.template)
+      document.querySelector<HTMLElement>('[aria-invalid="true"], .has-error input')?.focus();
+  }, [save.error, jsonErrors]);
+
+  const runPreview = async () => {
+    const destination = destinationOf(draft);
+    setJsonErrors(destination.errors);
+    setPreviewed(null);
+    // The last save's complaints may be about what is now fixed: the preview says anew.
+    save.setError(null);
+    if (Object.keys(destination.errors).length > 0) return;
+    const body: Record<string, unknown> = { format: draft.format };
+    if (destination.template) body.template = destination.template;
+    if (destination.match !== undefined) body.filters = { match: destination.match };
+    const result = await preview.run(() =>
+      api<{ template: unknown; data: PreviewItem[] }>('POST', accountPath('/webhooks/preview'), body),
+    );
+    if (result) setPreviewed(result);
+  };
 
   const submit = async (event: Event) => {
     event.preventDefault();
     const events = draft.all ? ['*'] : [...draft.types, ...list(draft.custom)];
     const contentIds = list(draft.contentIds);
+    const destination = destinationOf(draft);
+    setJsonErrors(destination.errors);
+    if (Object.keys(destination.errors).length > 0) return;
+    const filters: Record<string, unknown> = { content_ids: contentIds.length > 0 ? contentIds : null };
+    // On edit, an emptied filter is removed (null); on create, no filter is simply left out.
+    if (destination.match !== undefined) filters.match = destination.match;
+    else if (!creating && webhook.filters.match !== undefined) filters.match = null;
     const body: Record<string, unknown> = {
       name: draft.name.trim(),
       url: draft.url.trim(),
       events,
-      filters: { content_ids: contentIds.length > 0 ? contentIds : null },
+      filters,
       format: draft.format,
       headers: Object.fromEntries(
         draft.headers.filter((h) => h.name.trim()).map((h) => [h.name.trim(), h.value]),
@@ -312,6 +485,8 @@ function WebhookForm({ webhook, types }: { webhook?: Webhook; types: EventType[]
       enabled: draft.enabled,
     };
     if (draft.format === 'usetiful') body.batch_window_ms = Number(draft.batchWindowMs) || 0;
+    if (destination.template) body.template = destination.template;
+    else if (!creating && webhook.template) body.template = null;
     if (creating) {
       if (draft.secretMode === 'none') body.secret = null;
       if (draft.secretMode === 'paste') body.secret = draft.secret;
@@ -324,7 +499,8 @@ function WebhookForm({ webhook, types }: { webhook?: Webhook; types: EventType[]
     if (saved) navigate(`/webhooks/${saved.id}`);
   };
 
-  const unplaced = save.error && Object.keys(errors).length === 0;
+  const unplaced = save.error && Object.keys(fieldErrors(save.error)).length === 0;
+  const misplacedPreview = preview.error && Object.keys(fieldErrors(preview.error)).length === 0;
   return (
     <form class="card form" onSubmit={submit} noValidate>
       <Field label="Name" error={errors.name}>
@@ -356,9 +532,11 @@ function WebhookForm({ webhook, types }: { webhook?: Webhook; types: EventType[]
         <Field label="Payload format" error={errors.format}>
           {(props) => (
             <select {...props} value={draft.format} onChange={(e) => set({ format: e.currentTarget.value })}>
-              <option value="appcues">Appcues (the event as sent)</option>
-              <option value="usetiful">Usetiful (batched per user)</option>
-              <option value="standard">Standard Webhooks envelope</option>
+              {FORMATS.map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
             </select>
           )}
         </Field>
@@ -380,7 +558,66 @@ function WebhookForm({ webhook, types }: { webhook?: Webhook; types: EventType[]
             )}
           </Field>
         ) : null}
+        {draft.format === 'template' ? (
+          <Field
+            label="Content type (optional)"
+            hint="application/json unless you say otherwise; with another type a string body is sent as it is."
+            error={errors.content_type}
+          >
+            {(props) => (
+              <input
+                {...props}
+                placeholder="application/json"
+                value={draft.contentType}
+                onInput={(e) => set({ contentType: e.currentTarget.value })}
+              />
+            )}
+          </Field>
+        ) : null}
       </div>
+      {draft.format === 'template' ? (
+        <JsonField
+          label="Template body (JSON)"
+          hint={
+            <>
+              The JSON to send; <code>{'{{attributes.score}}'}</code> takes a value from the event,{' '}
+              <code>{'{{path | "default"}}'}</code> gives a default, <code>{'{{$summary}}'}</code> a readable
+              line.
+            </>
+          }
+          error={errors.template}
+          value={draft.templateBody}
+          placeholder={'{"text": "{{$summary}}", "score": "{{attributes.score}}"}'}
+          set={(templateBody) => set({ templateBody })}
+        />
+      ) : null}
+      <JsonField
+        label="Payload filter"
+        hint={
+          <>
+            Optional JSON condition over the event; only matching events are sent. NPS detractors:{' '}
+            <code>{NPS_DETRACTORS}</code>
+          </>
+        }
+        error={errors.match}
+        value={draft.match}
+        placeholder={NPS_DETRACTORS}
+        set={(match) => set({ match })}
+      />
+      {/* API keys only: the preview is not among the routes a portal session may call. */}
+      {isKeyAdmin.value ? (
+        <div class="preview-block">
+          <button type="button" class="secondary" onClick={runPreview} disabled={preview.busy}>
+            {preview.busy ? 'Previewing…' : 'Preview'}
+          </button>
+          <span class="hint">
+            {' '}
+            Renders the format and filter above for this account's latest events; nothing is saved.
+          </span>
+          {misplacedPreview ? <PreviewPanel result={null} error={preview.error} /> : null}
+          <PreviewPanel result={previewed} error={null} />
+        </div>
+      ) : null}
       <HeadersEditor headers={draft.headers} set={(headers) => set({ headers })} error={errors.headers} />
       {creating ? (
         <fieldset>
