@@ -223,9 +223,21 @@ describe('a portal link', () => {
             `heights posted: ${await page.evaluate(() => JSON.stringify((globalThis as any).heights))}`,
           ),
         );
-      const heights: number[] = await page.evaluate(() => (globalThis as any).heights);
-      const framed = await page.evaluate(() => document.getElementById('f')!.getBoundingClientRect().height);
-      assert.equal(framed, heights.at(-1), 'the frame took the last height posted');
+      // The portal may post again while its data arrives: read the frame and the last height
+      // posted at one moment, once the frame has settled on it.
+      const settled = await page
+        .waitForFunction(
+          () => {
+            const posted = (globalThis as any).heights as number[];
+            const framed = document.getElementById('f')!.getBoundingClientRect().height;
+            return framed === posted.at(-1) ? { framed, last: posted.at(-1) } : false;
+          },
+          undefined,
+          { timeout: 10_000 },
+        )
+        .then((handle) => handle.jsonValue())
+        .catch(() => null);
+      assert.ok(settled, 'the frame took the last height posted');
       await checkAccessibility(page, 'a parent page framing the portal');
       await screenshot(page, 'portal-framed');
     } finally {
