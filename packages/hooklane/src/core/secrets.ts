@@ -5,10 +5,16 @@ export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-/** An API key: a prefix naming what it is, then 32 random bytes. Only its hash is stored. */
-export function generateApiKey(kind: 'root' | 'account' | 'publishable'): string {
-  const prefix = kind === 'root' ? 'hlr' : kind === 'publishable' ? 'hlp' : 'hlk';
-  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+/**
+ * What each kind of credential starts with. The prefix says where it is kept, so
+ * authentication looks a portal token up among the sessions and a publishable key may come in
+ * a query string.
+ */
+export const KEY_PREFIXES = { root: 'hlr_', account: 'hlk_', publishable: 'hlp_', portal: 'hls_' } as const;
+
+/** An API key or portal token: its kind's prefix, then 32 random bytes. Only its hash is stored. */
+export function generateApiKey(kind: keyof typeof KEY_PREFIXES): string {
+  return `${KEY_PREFIXES[kind]}${randomBytes(32).toString('base64url')}`;
 }
 
 /** Keys are 256-bit random, so a fast hash is the right one (as GitHub and Stripe tokens do). */

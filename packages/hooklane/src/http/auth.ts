@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sessionMayCall } from '../core/capabilities.ts';
 import { HooklaneError, notFound } from '../core/errors.ts';
 import type { Role } from '../core/model.ts';
+import { KEY_PREFIXES } from '../core/secrets.ts';
 import type { Authenticate, Principal } from '../services/auth.ts';
 import type { Store } from '../store/store.ts';
 
@@ -30,7 +31,7 @@ declare module 'fastify' {
 function queryKey(request: FastifyRequest): string | undefined {
   if (request.routeOptions.config?.publishable !== true) return undefined;
   const key = (request.query as { key?: unknown } | undefined)?.key;
-  return typeof key === 'string' && key.startsWith('hlp_') ? key : undefined;
+  return typeof key === 'string' && key.startsWith(KEY_PREFIXES.publishable) ? key : undefined;
 }
 
 const ADMITS: Record<Exclude<Access, 'public'>, readonly Role[]> = {

@@ -4,9 +4,8 @@ import { HooklaneError } from '../core/errors.ts';
 import { ID_PREFIX, newId } from '../core/ids.ts';
 import type { ApiKey, Role } from '../core/model.ts';
 import type { PublishablePolicy } from '../core/publishable.ts';
-import { generateApiKey, hashApiKey } from '../core/secrets.ts';
+import { generateApiKey, hashApiKey, KEY_PREFIXES } from '../core/secrets.ts';
 import type { Store } from '../store/store.ts';
-import { PORTAL_TOKEN_PREFIX } from './portal-sessions.ts';
 
 /** Who is calling: the root key, or a key of one account with one role. */
 export interface Principal {
@@ -41,7 +40,7 @@ export function createAuthenticator(
     if (rootHash !== null && timingSafeEqual(rootHash, Buffer.from(hash, 'hex'))) {
       return { role: 'root', accountId: null, keyId: 'root', name: null };
     }
-    if (key.startsWith(PORTAL_TOKEN_PREFIX)) {
+    if (key.startsWith(KEY_PREFIXES.portal)) {
       const session = await store.findPortalSessionByHash(hash);
       if (!session || session.expiresAt <= now()) return null;
       return {
@@ -68,10 +67,6 @@ export function createAuthenticator(
 
 export type Authenticate = ReturnType<typeof createAuthenticator>;
 
-/**
- * Makes sure the store has a root key when none is configured: generates one at first
- * start and returns it (to print once); returns null when one exists already.
- */
 function newRootKey(now: number, name: string): { apiKey: ApiKey; key: string } {
   const key = generateApiKey('root');
   const apiKey: ApiKey = {
@@ -106,6 +101,10 @@ export async function rotateRootKey(
   return key;
 }
 
+/**
+ * Makes sure the store has a root key when none is configured: generates one at first
+ * start and returns it (to print once); returns null when one exists already.
+ */
 export async function ensureRootKey(
   store: Store,
   configuredRootKey: string | null,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   type Capability,
   PORTAL_SESSION_DEFAULT_TTL_MS,
@@ -8,14 +7,8 @@ import { formatDuration } from '../core/durations.ts';
 import { HooklaneError, notFound } from '../core/errors.ts';
 import { ID_PREFIX, newId } from '../core/ids.ts';
 import type { PortalSession } from '../core/model.ts';
-import { hashApiKey } from '../core/secrets.ts';
+import { generateApiKey, hashApiKey } from '../core/secrets.ts';
 import type { ServiceContext } from './context.ts';
-
-/** Portal tokens say what they are, so authentication looks them up where sessions are kept. */
-export const PORTAL_TOKEN_PREFIX = 'hls_';
-
-/** A portal token: the prefix, then 32 random bytes. Only its hash is stored. */
-const generatePortalToken = (): string => `${PORTAL_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
 
 /**
  * Portal sessions: an account's admin hands a token limited to some capabilities, for a while,
@@ -40,7 +33,7 @@ export function createPortalSessionService({ store, now }: ServiceContext) {
       const at = now();
       // Expired sessions of the account go as new ones come, so the table holds live ones.
       await store.deletePortalSessions(accountId, at);
-      const token = generatePortalToken();
+      const token = generateApiKey('portal');
       const session: PortalSession = {
         id: newId(ID_PREFIX.portalSession, at),
         accountId,
