@@ -8,6 +8,8 @@
  * @module
  */
 
+import { isPlainObject } from './json.ts';
+
 /** One entry of the event catalog. */
 export interface EventType {
   /** Stable type id, e.g. `flow_completed`; what webhooks subscribe to. */
@@ -943,10 +945,6 @@ const BY_NAME: ReadonlyMap<string, readonly Candidate[]> = (() => {
 
 const NO_ATTRIBUTES: Readonly<Record<string, unknown>> = Object.freeze({});
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * Finds a catalog type by its id.
  *
@@ -970,7 +968,7 @@ export function findEventType(id: string): EventType | undefined {
 export function recognise(event: { name: string; attributes?: unknown }): EventType | undefined {
   const candidates = BY_NAME.get(event.name);
   if (candidates === undefined) return undefined;
-  const attributes = isRecord(event.attributes) ? event.attributes : NO_ATTRIBUTES;
+  const attributes = isPlainObject(event.attributes) ? event.attributes : NO_ATTRIBUTES;
   for (const { type, when } of candidates) {
     if (when === undefined || when(attributes)) return type;
   }
@@ -985,7 +983,7 @@ export function recognise(event: { name: string; attributes?: unknown }): EventT
  * contentIdOf(findEventType('tour_completed'), { attributes: { tourId: 42 } }); // '42'
  */
 export function contentIdOf(type: EventType | undefined, event: { attributes?: unknown }): string | null {
-  if (type === undefined || !isRecord(event.attributes)) return null;
+  if (type === undefined || !isPlainObject(event.attributes)) return null;
   const attributes = event.attributes;
   for (const path of type.contentIdPaths) {
     if (!Object.hasOwn(attributes, path)) continue;

@@ -14,7 +14,8 @@
  * @module
  */
 
-import { FILTER_LIMITS, isPlainObject } from './payload-filter.ts';
+import { isPlainObject } from './json.ts';
+import { FILTER_LIMITS } from './payload-filter.ts';
 import {
   parseTemplate,
   type RenderInputs,

@@ -6,6 +6,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { contentIdOf, EVENT_ENVELOPE_SCHEMA, type EventType, recognise } from './catalog.ts';
+import { jsonPointer } from './json.ts';
 
 /** One reason an event is refused. */
 export interface EventProblem {
@@ -95,7 +96,7 @@ function problemOf(error: ErrorObject): EventProblem {
   const message = error.message ?? 'is invalid';
   if (error.keyword === 'required') {
     // Point at the missing property itself, not at the object that lacks it.
-    return { path: `${error.instancePath}/${escapePointer(missingPropertyOf(error))}`, message };
+    return { path: `${error.instancePath}${jsonPointer([missingPropertyOf(error)])}`, message };
   }
   return { path: error.instancePath, message };
 }
@@ -103,9 +104,4 @@ function problemOf(error: ErrorObject): EventProblem {
 function missingPropertyOf(error: ErrorObject): string {
   const missing = (error.params as { missingProperty?: unknown }).missingProperty;
   return typeof missing === 'string' ? missing : '';
-}
-
-/** RFC 6901 escaping of one reference token. */
-function escapePointer(token: string): string {
-  return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }

@@ -47,6 +47,8 @@
  * @module
  */
 
+import { isPlainObject, jsonPointer } from './json.ts';
+
 /** A JSON value, as `JSON.parse` produces it. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -210,19 +212,6 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
     return true;
   }
   return false;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A JSON pointer (RFC 6901) from its unescaped segments. */
-export function jsonPointer(segments: readonly (string | number)[]): string {
-  let pointer = '';
-  for (const segment of segments) {
-    pointer += `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`;
-  }
-  return pointer;
 }
 
 function arrayIndex(segment: string): number | undefined {

@@ -38,7 +38,8 @@
  * @module
  */
 import { recognise } from './catalog.ts';
-import { isPlainObject, type JsonValue, jsonPointer, lookup, parsePath } from './payload-filter.ts';
+import { isPlainObject, jsonPointer } from './json.ts';
+import { type JsonValue, lookup, parsePath } from './payload-filter.ts';
 
 /** The bounds of a template. */
 export const TEMPLATE_LIMITS = Object.freeze({

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { parse as secureJsonParse } from 'secure-json-parse';
 import { HooklaneError } from '../core/errors.ts';
+import { jsonPointer } from '../core/json.ts';
 
 /**
  * The deepest a request body may nest: objects and arrays inside one another, the body itself
@@ -38,10 +39,7 @@ interface Frame {
 function pointerOf(frame: Frame | undefined, key?: string | number): string {
   const tokens: (string | number)[] = key === undefined ? [] : [key];
   for (let at = frame; at?.parent !== undefined; at = at.parent) tokens.push(at.key);
-  return tokens
-    .reverse()
-    .map((token) => `/${String(token).replaceAll('~', '~0').replaceAll('/', '~1')}`)
-    .join('');
+  return jsonPointer(tokens.reverse());
 }
 
 /**

@@ -1,6 +1,7 @@
 import { reservedFieldOf } from '../core/catalog.ts';
 import { HooklaneError, notFound } from '../core/errors.ts';
 import { createEventChecker } from '../core/event-validation.ts';
+import { isPlainObject } from '../core/json.ts';
 import type { Webhook } from '../core/model.ts';
 import {
   allowedFields,
@@ -22,9 +23,6 @@ export interface RefusedEvent {
   readonly reason: string;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
 /**
  * What publishable keys (web pages) send: batches of events and triggers. A browser cannot fix
  * a refused event, and the SDK drops a whole batch on a 4xx, so an event this key may not send,
@@ -34,7 +32,11 @@ export function createBrowserService({ store, now }: ServiceContext, ingest: Ing
   const checker = createEventChecker();
 
   const unwrap = (body: unknown): unknown[] => {
-    const events = Array.isArray(body) ? body : isRecord(body) && 'events' in body ? body.events : [body];
+    const events = Array.isArray(body)
+      ? body
+      : isPlainObject(body) && 'events' in body
+        ? body.events
+        : [body];
     if (!Array.isArray(events)) {
       throw new HooklaneError('invalid_event', '`events` must be an array of events.', { path: '/events' });
     }
@@ -71,7 +73,7 @@ export function createBrowserService({ store, now }: ServiceContext, ingest: Ing
       const receivedAt = now();
       /** The event as it is to be stored, or why it is left out. */
       const refusalOf = (candidate: unknown): Record<string, unknown> | string => {
-        if (!isRecord(candidate)) return 'an event is a JSON object';
+        if (!isPlainObject(candidate)) return 'an event is a JSON object';
         const { age_ms: age, timestamp: _sent, account_id: _account, ...rest } = candidate;
         if (age !== undefined && (typeof age !== 'number' || !Number.isFinite(age))) {
           return 'age_ms must be a number of milliseconds';
@@ -91,7 +93,7 @@ export function createBrowserService({ store, now }: ServiceContext, ingest: Ing
       for (const [index, candidate] of unwrap(body).entries()) {
         const refusal = refusalOf(candidate);
         if (typeof refusal === 'string') {
-          const event = isRecord(candidate) ? candidate : {};
+          const event = isPlainObject(candidate) ? candidate : {};
           const id = typeof event.id === 'string' ? event.id : null;
           const name = typeof event.name === 'string' ? event.name : null;
           refused.push({ index, id, name, reason: refusal });
