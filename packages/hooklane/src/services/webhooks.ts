@@ -81,14 +81,20 @@ function checkMatch(match: unknown): JsonObject | null | undefined {
   if (match === undefined || match === null) return match;
   const parsed = parseFilter(match);
   if (parsed.ok) return match as JsonObject;
-  const details = parsed.problems.map((problem) => ({
-    path: `body/filters/match${problem.path}`,
-    message: problem.message,
-  }));
+  throw invalidAt('filters.match', 'body/filters/match', parsed.problems);
+}
+
+/** The 400 for problems found inside one field: each problem's path under `at`, the first in the message. */
+function invalidAt(
+  field: string,
+  at: string,
+  problems: readonly { readonly path: string; readonly message: string }[],
+): HooklaneError {
+  const details = problems.map((problem) => ({ path: `${at}${problem.path}`, message: problem.message }));
   const first = details[0];
-  throw new HooklaneError(
+  return new HooklaneError(
     'validation_failed',
-    `Invalid filters.match: ${first?.path}: ${first?.message}`,
+    `Invalid ${field}: ${first?.path}: ${first?.message}`,
     details,
   );
 }
@@ -112,16 +118,7 @@ function checkTemplate(format: PayloadFormat, template: unknown): TemplateDefini
   }
   const parsed = parseTemplate(template);
   if (parsed.ok) return parsed.template.definition;
-  const details = parsed.problems.map((problem) => ({
-    path: `body/template${problem.path}`,
-    message: problem.message,
-  }));
-  const first = details[0];
-  throw new HooklaneError(
-    'validation_failed',
-    `Invalid template: ${first?.path}: ${first?.message}`,
-    details,
-  );
+  throw invalidAt('template', 'body/template', parsed.problems);
 }
 
 function sheetsNeedSecret(): HooklaneError {
