@@ -2,7 +2,6 @@ import { reservedFieldOf } from '../core/catalog.ts';
 import { HooklaneError, notFound } from '../core/errors.ts';
 import { createEventChecker } from '../core/event-validation.ts';
 import { isPlainObject } from '../core/json.ts';
-import type { Webhook } from '../core/model.ts';
 import {
   allowedFields,
   browserEventTime,
@@ -14,6 +13,7 @@ import {
 } from '../core/publishable.ts';
 import type { ServiceContext } from './context.ts';
 import type { IngestService } from './ingest.ts';
+import { triggerTarget } from './webhooks.ts';
 
 /** An event of a browser's batch that was not accepted, and why. */
 export interface RefusedEvent {
@@ -48,16 +48,6 @@ export function createBrowserService({ store, now }: ServiceContext, ingest: Ing
       );
     }
     return events;
-  };
-
-  /** The trigger's target webhook, if the account has one. */
-  const targetOf = async (accountId: string, name: string): Promise<Webhook | undefined> => {
-    for (let before: string | null = null; ; ) {
-      const page: Webhook[] = await store.listWebhooks(accountId, { before, limit: 250 });
-      const found = page.find((webhook) => webhook.trigger?.name === name);
-      if (found || page.length < 250) return found;
-      before = page[page.length - 1]?.id ?? null;
-    }
   };
 
   return {
@@ -121,7 +111,7 @@ export function createBrowserService({ store, now }: ServiceContext, ingest: Ing
           `This key may not run the trigger "${name}": its events must list trigger:${name} or trigger:*.`,
         );
       }
-      const target = await targetOf(accountId, name);
+      const target = await triggerTarget(store, accountId, name);
       if (!target?.trigger) throw notFound('Trigger');
       const event = {
         id: body.id,

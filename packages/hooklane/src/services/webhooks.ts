@@ -21,7 +21,7 @@ import { parseTemplate, type TemplateDefinition } from '../core/payload-template
 import { generateWebhookSecret } from '../core/secrets.ts';
 import { checkStaticHeaders, openHeaderValues, sealHeaderValues } from '../core/static-headers.ts';
 import { checkWebhookUrl } from '../core/url-policy.ts';
-import type { Page, WebhookChanges } from '../store/store.ts';
+import type { Page, Store, WebhookChanges } from '../store/store.ts';
 import type { ServiceContext } from './context.ts';
 
 /** What an admin sends to create a webhook (camelCase; the HTTP layer maps snake_case). */
@@ -129,6 +129,21 @@ function sheetsNeedSecret(): HooklaneError {
   );
 }
 
+/** The account's webhook that the trigger `name` reaches, other than `except`, if there is one. */
+export async function triggerTarget(
+  store: Store,
+  accountId: string,
+  name: string,
+  except: string | null = null,
+): Promise<Webhook | undefined> {
+  for (let before: string | null = null; ; ) {
+    const page: Webhook[] = await store.listWebhooks(accountId, { before, limit: 250 });
+    const found = page.find((webhook) => webhook.id !== except && webhook.trigger?.name === name);
+    if (found || page.length < 250) return found;
+    before = page[page.length - 1]?.id ?? null;
+  }
+}
+
 /** Who asks for a webhook's create or edit: whether it may read secrets and static header values. */
 export interface Caller {
   readonly seesSecrets: boolean;
@@ -182,18 +197,13 @@ export function createWebhookService(ctx: ServiceContext) {
     self: string | null,
   ): Promise<WebhookTrigger | null | undefined> => {
     if (!trigger) return trigger;
-    for (let before: string | null = null; ; ) {
-      const page: Webhook[] = await store.listWebhooks(accountId, { before, limit: 250 });
-      const taken = page.find((webhook) => webhook.id !== self && webhook.trigger?.name === trigger.name);
-      if (taken) {
-        throw new HooklaneError(
-          'conflict',
-          `Webhook ${taken.id} is already the target of the trigger "${trigger.name}".`,
-          { field: 'trigger' },
-        );
-      }
-      if (page.length < 250) break;
-      before = page[page.length - 1]?.id ?? null;
+    const taken = await triggerTarget(store, accountId, trigger.name, self);
+    if (taken) {
+      throw new HooklaneError(
+        'conflict',
+        `Webhook ${taken.id} is already the target of the trigger "${trigger.name}".`,
+        { field: 'trigger' },
+      );
     }
     return { name: trigger.name, fields: [...new Set(trigger.fields)] };
   };
