@@ -46,6 +46,8 @@ export interface Config {
   readonly claimBatchSize: number;
   readonly leaseMs: number;
   readonly maxInFlightPerWebhook: number;
+  /** Embedded store: deliveries per webhook claimed beyond its in-flight cap, to send the moment a request ends. */
+  readonly claimAhead: number;
   readonly maxInFlight: number;
   readonly pollIntervalMs: number;
   readonly disableAfterMs: number;
@@ -53,6 +55,8 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Embedded store: least time between the starts of two ingest commits (group commit). */
   readonly sqliteCommitGapMs: number;
+  /** Embedded store: run the SQLite connection on a worker thread of its own. */
+  readonly sqliteThread: boolean;
   /** The server's URL as browsers reach it (portal links), without a trailing slash; null: from the request. */
   readonly publicUrl: string | null;
   /** The `frame-ancestors` sources of the portal page: who may embed it in a frame. */
@@ -198,6 +202,14 @@ const SETTING_OF: { readonly [K in keyof Config]: Setting<K> } = {
     doc: 'Embedded store: least time between two ingest commits; requests arriving meanwhile share the next one (a request after a quiet spell commits at once). Longer means fewer commits, less CPU and fewer bytes written under a steady stream of small requests, and up to that much more wait per 202 (at most 1s).',
     parse: duration(0, 1000),
   },
+  sqliteThread: {
+    name: 'HOOKLANE_SQLITE_THREAD',
+    key: 'sqliteThread',
+    group: 'store',
+    default: 'false',
+    doc: 'Embedded store: `true` runs the SQLite connection (its commits, fsyncs and claims) on a worker thread of its own, so that the event loop keeps serving requests and sending deliveries meanwhile; it costs the copies of what crosses between the threads.',
+    parse: bool,
+  },
   retrySchedule: {
     name: 'HOOKLANE_RETRY_SCHEDULE',
     key: 'retrySchedule',
@@ -267,6 +279,14 @@ const SETTING_OF: { readonly [K in keyof Config]: Setting<K> } = {
     default: '32',
     doc: 'Most concurrent requests to one webhook.',
     parse: int(1, 10_000),
+  },
+  claimAhead: {
+    name: 'HOOKLANE_CLAIM_AHEAD',
+    key: 'claimAhead',
+    group: 'delivery',
+    default: '0',
+    doc: 'Embedded store: deliveries per webhook claimed beyond `HOOKLANE_MAX_IN_FLIGHT_PER_WEBHOOK`; they wait in memory and go the moment one of its requests ends, instead of a store round trip later. What is in flight never exceeds the cap. Ignored on PostgreSQL, where other processes share the leases.',
+    parse: int(0, 10_000),
   },
   maxInFlight: {
     name: 'HOOKLANE_MAX_IN_FLIGHT',

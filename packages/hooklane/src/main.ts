@@ -79,12 +79,17 @@ export async function openStore(
   // Each adapter is loaded only when it is the one configured: an embedded-store process never
   // loads `pg` (~1.3 MB of idle RSS; test/process/store-modules.test.ts).
   if (config.databaseUrl === null) {
-    const { SqliteStore } = await import('./store/sqlite/index.ts');
-    return SqliteStore.open({
+    const options = {
       path: sqliteFile(config),
       deliveryAttempts,
       ingestCommitGapMs: config.sqliteCommitGapMs,
-    });
+    };
+    if (config.sqliteThread) {
+      const { openThreadedSqliteStore } = await import('./store/sqlite/threaded-store.ts');
+      return openThreadedSqliteStore(options);
+    }
+    const { SqliteStore } = await import('./store/sqlite/index.ts');
+    return SqliteStore.open(options);
   }
   const { PostgresStore } = await import('./store/postgres/index.ts');
   const store = new PostgresStore({
@@ -152,6 +157,8 @@ export async function startHooklane(config: Config, options: { logger?: Logger }
         leaseMs: config.leaseMs,
         maxInFlight: config.maxInFlight,
         maxInFlightPerWebhook: config.maxInFlightPerWebhook,
+        // Leases are this process's alone only on the embedded store.
+        claimAhead: store.backend === 'sqlite' ? config.claimAhead : 0,
         pollIntervalMs: config.pollIntervalMs,
         disableAfterMs: config.disableAfterMs,
         retry: { schedule: config.retrySchedule, jitter: config.retryJitter },

@@ -18,6 +18,12 @@ export interface EngineOptions {
   readonly leaseMs: number;
   readonly maxInFlight: number;
   readonly maxInFlightPerWebhook: number;
+  /**
+   * Deliveries per webhook claimed beyond its in-flight cap, waiting in memory to go the moment a
+   * request ends, instead of one store round trip later (0: none). Only for a store with one owner
+   * process: its leases are this process's alone, so what goes out still never exceeds the cap.
+   */
+  readonly claimAhead?: number;
   readonly pollIntervalMs: number;
   readonly disableAfterMs: number;
   readonly retry: RetryPolicy;
@@ -107,8 +113,8 @@ export class DeliveryEngine {
     if (this.#loop.stopping) return null;
     const limit = this.#slots.reserve(this.#options.claimBatchSize);
     if (limit === 0) return null;
-    const { leaseMs, maxInFlightPerWebhook } = this.#options;
-    return { now: this.#deps.now(), limit, leaseMs, perWebhookCap: maxInFlightPerWebhook };
+    const { leaseMs, maxInFlightPerWebhook, claimAhead = 0 } = this.#options;
+    return { now: this.#deps.now(), limit, leaseMs, perWebhookCap: maxInFlightPerWebhook + claimAhead };
   }
 
   /** The loop's claim: the results that waited for it are written in its call. */
@@ -162,8 +168,12 @@ export class DeliveryEngine {
   }
 
   #start(claimed: ClaimedDelivery): void {
+    if (this.#slots.admit(claimed)) this.#send(claimed);
+  }
+
+  /** Sends a delivery whose request `Slots` counts in flight, then the next that waited for its slot. */
+  #send(claimed: ClaimedDelivery): void {
     const webhookId = claimed.webhook.id;
-    this.#slots.started(claimed);
     this.#attempt(claimed)
       .then((record) => {
         if (record) this.#writer.queue(record);
@@ -173,7 +183,10 @@ export class DeliveryEngine {
         this.#slots.dropped(webhookId);
         this.#deps.logger.error({ err: error, delivery_id: claimed.delivery.id }, 'attempt crashed');
       })
-      .finally(() => this.#slots.finished());
+      .finally(() => {
+        const next = this.#slots.finished(webhookId, this.#loop.stopping);
+        if (next) this.#send(next);
+      });
   }
 
   /** Sends one attempt and decides what follows; null when shutdown interrupted it. */

@@ -11,11 +11,20 @@ export interface SlotLimits {
  * is taken from its claim until its result is written (that ends its lease in the store), or
  * until its attempt ends without a result (shutdown, a crash), when its claim is given back
  * at stop instead.
+ *
+ * A claimed delivery is sent at once while its webhook has fewer than `maxInFlightPerWebhook`
+ * requests in flight; else it waits here, in claim order, for one of them to end (`finished`
+ * hands it over). Only a store that claims ahead (see DeliveryEngine) hands over more than that.
  */
 export class Slots {
   readonly #limits: SlotLimits;
   #inFlight = 0;
   #reserved = 0;
+  /** Requests in flight per webhook. */
+  readonly #sending = new Map<string, number>();
+  /** Claimed deliveries waiting for a slot of their webhook, and how many in all. */
+  readonly #waiting = new Map<string, ClaimedDelivery[]>();
+  #waitingCount = 0;
   /** Deliveries claimed and not yet written back, per webhook. */
   readonly #held = new Map<string, number>();
   /** Deliveries claimed and not yet written back: what stop gives back to the store. */
@@ -35,7 +44,8 @@ export class Slots {
    * The caller gives them back with `unreserve` once what it claimed is `started`.
    */
   reserve(batchSize: number): number {
-    const limit = Math.min(batchSize, this.#limits.maxInFlight - this.#inFlight - this.#reserved);
+    const held = this.#inFlight + this.#waitingCount + this.#reserved;
+    const limit = Math.min(batchSize, this.#limits.maxInFlight - held);
     if (limit <= 0) return 0;
     this.#reserved += limit;
     return limit;
@@ -45,11 +55,23 @@ export class Slots {
     this.#reserved -= count;
   }
 
-  /** A claimed delivery's attempt starts. */
-  started({ delivery, webhook }: ClaimedDelivery): void {
-    this.#inFlight++;
-    this.#claimed.add(delivery.id);
-    this.#hold(webhook.id, 1);
+  /**
+   * A delivery was claimed: true when it may be sent now (its request is counted in flight),
+   * false when it waits for a slot of its webhook.
+   */
+  admit(claimed: ClaimedDelivery): boolean {
+    const webhookId = claimed.webhook.id;
+    this.#claimed.add(claimed.delivery.id);
+    this.#hold(webhookId, 1);
+    if ((this.#sending.get(webhookId) ?? 0) < this.#limits.maxInFlightPerWebhook) {
+      this.#send(webhookId);
+      return true;
+    }
+    const queue = this.#waiting.get(webhookId);
+    if (queue) queue.push(claimed);
+    else this.#waiting.set(webhookId, [claimed]);
+    this.#waitingCount++;
+    return false;
   }
 
   /** An attempt ended without a result to write: its slot is free, its claim stays to give back. */
@@ -57,10 +79,26 @@ export class Slots {
     this.#hold(webhookId, -1);
   }
 
-  /** An attempt's request is over (its result may still wait to be written). */
-  finished(): void {
+  /**
+   * An attempt's request is over (its result may still wait to be written). Returns the delivery
+   * of the same webhook that waited longest for the slot, now counted in flight, for the caller to
+   * send, unless `keepWaiting` (shutdown: what waits is given back unsent).
+   */
+  finished(webhookId: string, keepWaiting = false): ClaimedDelivery | undefined {
     this.#inFlight--;
+    const sending = (this.#sending.get(webhookId) ?? 1) - 1;
+    if (sending > 0) this.#sending.set(webhookId, sending);
+    else this.#sending.delete(webhookId);
+    const queue = keepWaiting ? undefined : this.#waiting.get(webhookId);
+    const next = queue?.shift();
+    if (next) {
+      if (queue?.length === 0) this.#waiting.delete(webhookId);
+      this.#waitingCount--;
+      this.#send(webhookId);
+      return next;
+    }
     if (this.#inFlight === 0) this.#idle?.();
+    return undefined;
   }
 
   /** An attempt's result was written: its claim ended and its slot is free. */
@@ -90,6 +128,11 @@ export class Slots {
     return new Promise((resolve) => {
       this.#idle = resolve;
     });
+  }
+
+  #send(webhookId: string): void {
+    this.#inFlight++;
+    this.#sending.set(webhookId, (this.#sending.get(webhookId) ?? 0) + 1);
   }
 
   #hold(webhookId: string, change: number): void {

@@ -348,6 +348,25 @@ test('a hanging endpoint times out without slowing a healthy webhook of the same
   assert.equal(healthyDeliveries.length, 200);
 });
 
+test('claiming ahead never puts more than the cap in flight toward a webhook, and every event arrives', async (t) => {
+  const h = await setup(t, { HOOKLANE_MAX_IN_FLIGHT_PER_WEBHOOK: '4', HOOKLANE_CLAIM_AHEAD: '8' });
+  let open = 0;
+  let most = 0;
+  const receiver = await h.receiver(() => {
+    open++;
+    most = Math.max(most, open);
+    // Fires before the receiver answers (same delay, set first): the next request of this
+    // webhook can only start after that answer, so `open` is exact when a request arrives.
+    setTimeout(() => open--, 20);
+    return { status: 204, delayMs: 20 };
+  });
+  await h.webhook(`${receiver.url}/hook`);
+  const ids = [...(await h.send(50)), ...(await h.send(50))];
+  const got = await receiver.waitFor(100, 15_000);
+  assert.deepEqual(new Set(got.map((r) => idOf(r.body))), new Set(ids));
+  assert.equal(most, 4, `at most the cap in flight, and the cap reached (${most})`);
+});
+
 test('a webhook failing continuously for HOOKLANE_DISABLE_AFTER is disabled', async (t) => {
   const h = await setup(t, {
     HOOKLANE_DISABLE_AFTER: '300ms',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
 import { SqliteStore } from '../../src/store/sqlite/index.ts';
+import { openThreadedSqliteStore } from '../../src/store/sqlite/threaded-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createTestDatabase, testDatabaseUrl } from '../helpers/postgres.ts';
 
@@ -17,6 +18,25 @@ const sqlite: Backend = {
   async open(attempts = 4) {
     const dir = mkdtempSync(join(tmpdir(), 'hooklane-store-'));
     const store = SqliteStore.open({ path: join(dir, 'hooklane.db'), deliveryAttempts: attempts });
+    return {
+      store,
+      async dispose() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+/** The same store on its own thread (HOOKLANE_SQLITE_THREAD): every call crosses in a message. */
+const sqliteThread: Backend = {
+  name: 'sqlite-thread',
+  async open(attempts = 4) {
+    const dir = mkdtempSync(join(tmpdir(), 'hooklane-store-'));
+    const store = await openThreadedSqliteStore({
+      path: join(dir, 'hooklane.db'),
+      deliveryAttempts: attempts,
+    });
     return {
       store,
       async dispose() {
@@ -52,5 +72,5 @@ export const BACKENDS: readonly Backend[] =
   process.env.HOOKLANE_TEST_BACKEND === 'postgres'
     ? [postgres]
     : process.env.HOOKLANE_TEST_BACKEND === 'sqlite' || testDatabaseUrl() === null
-      ? [sqlite]
-      : [sqlite, postgres];
+      ? [sqlite, sqliteThread]
+      : [sqlite, sqliteThread, postgres];
