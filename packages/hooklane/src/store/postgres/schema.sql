@@ -231,7 +231,8 @@ CREATE TABLE public.deliveries (
     created_at bigint NOT NULL,
     updated_at bigint NOT NULL,
     CONSTRAINT deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text])))
-);
+)
+WITH (fillfactor='50');
 
 --
 -- Name: delivery_batch_events; Type: TABLE; Schema: public; Owner: -
