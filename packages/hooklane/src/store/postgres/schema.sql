@@ -54,9 +54,10 @@ BEGIN
     FROM hooks WHERE hooks.webhook_id IS NOT NULL
   ),
   busy AS (
-    SELECT d.webhook_id, COUNT(*) AS n FROM deliveries d
-    WHERE d.lease_until > 0 AND d.lease_until > p_now AND d.status = 'pending'
-    GROUP BY d.webhook_id
+    SELECT l.webhook_id, COUNT(*) AS n FROM delivery_leases l
+    JOIN deliveries d ON d.id = l.delivery_id
+    WHERE d.lease_until > p_now AND d.status = 'pending'
+    GROUP BY l.webhook_id
   ),
   candidates AS (
     SELECT hooks.webhook_id, LEAST(p_cap - COALESCE(busy.n, 0), p_limit) AS free
@@ -81,6 +82,11 @@ BEGIN
     UPDATE deliveries SET lease_until = p_lease_until
     FROM chosen WHERE deliveries.id = chosen.id
     RETURNING deliveries.*
+  ),
+  noted AS (
+    INSERT INTO delivery_leases (delivery_id, webhook_id)
+    SELECT leased.id, leased.webhook_id FROM leased
+    ON CONFLICT DO NOTHING
   )
   SELECT l.id, l.account_id, l.webhook_id, l.event_id, l.status, l.format, l.webhook_name,
     l.batch_user_id, l.attempt_count, l.attempts_left, l.next_attempt_at,
@@ -157,6 +163,7 @@ BEGIN
   FROM unnest(p_delivery_ids, p_statuses, p_numbers, p_next_attempt_at, p_response_status, p_errors, p_updated_at)
     AS r(id, status, number, next_attempt_at, last_status, last_error, updated_at)
   WHERE d.id = r.id;
+  DELETE FROM delivery_leases WHERE delivery_id = ANY(p_delivery_ids);
   UPDATE webhooks SET failing_since = NULL WHERE id = ANY(p_healthy_webhooks) AND failing_since IS NOT NULL;
 END
 $$;
@@ -231,7 +238,8 @@ CREATE TABLE public.deliveries (
     created_at bigint NOT NULL,
     updated_at bigint NOT NULL,
     CONSTRAINT deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text])))
-);
+)
+WITH (fillfactor='50');
 
 --
 -- Name: delivery_batch_events; Type: TABLE; Schema: public; Owner: -
@@ -242,6 +250,15 @@ CREATE TABLE public.delivery_batch_events (
     "position" integer NOT NULL,
     account_id text NOT NULL,
     event_id text NOT NULL
+);
+
+--
+-- Name: delivery_leases; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.delivery_leases (
+    delivery_id text NOT NULL,
+    webhook_id text NOT NULL
 );
 
 --
@@ -388,6 +405,13 @@ ALTER TABLE ONLY public.delivery_batch_events
     ADD CONSTRAINT delivery_batch_events_pkey PRIMARY KEY (delivery_id, "position");
 
 --
+-- Name: delivery_leases delivery_leases_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.delivery_leases
+    ADD CONSTRAINT delivery_leases_pkey PRIMARY KEY (delivery_id);
+
+--
 -- Name: events events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -482,12 +506,6 @@ CREATE INDEX deliveries_due ON public.deliveries USING btree (next_attempt_at, i
 --
 
 CREATE INDEX deliveries_event ON public.deliveries USING btree (account_id, event_id);
-
---
--- Name: deliveries_leased; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX deliveries_leased ON public.deliveries USING btree (webhook_id) WHERE ((lease_until > 0) AND (status = 'pending'::text));
 
 --
 -- Name: deliveries_open_batch; Type: INDEX; Schema: public; Owner: -
