@@ -73,7 +73,7 @@ test('upgrading a store keeps its events, and their ids stay unique per account'
   }
 });
 
-test('upgrading to deliveries keyed by event seq keeps each delivery with its event, for queries, claims and retention', async () => {
+test('upgrading to deliveries keyed by event seq keeps each delivery with its event and attempts, for queries, claims and retention', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hooklane-upgrade-'));
   try {
     const path = join(dir, 'hooklane.db');
@@ -91,6 +91,13 @@ test('upgrading to deliveries keyed by event seq keeps each delivery with its ev
     );
     delivery.run('dlv_1', 'ev_old', 'succeeded', null);
     delivery.run('dlv_2', 'ev_due', 'pending', 1);
+    old
+      .prepare(
+        `INSERT INTO attempts (id, delivery_id, account_id, webhook_id, number, started_at, duration_ms, url,
+           request_headers, response_status, response_headers, response_body)
+         VALUES ('att_1', 'dlv_1', 'acc_1', 'wh_1', 1, 1, 5, 'http://127.0.0.1:9/hook', '{}', 204, '{}', '')`,
+      )
+      .run();
     old.close();
 
     const store = SqliteStore.open({ path, deliveryAttempts: 4 });
@@ -102,6 +109,10 @@ test('upgrading to deliveries keyed by event seq keeps each delivery with its ev
         (await store.listDeliveries('acc_1', filter, page)).map((d) => d.id);
       assert.deepEqual(await ids({ eventId: 'ev_old' }), ['dlv_1']);
       assert.deepEqual(await ids({ eventType: 'custom.due' }), ['dlv_2']);
+      assert.deepEqual(
+        (await store.listAttempts('dlv_1')).map((a) => [a.id, a.responseStatus]),
+        [['att_1', 204]],
+      );
 
       const [claimed] = await store.claimDue({ now: 10, limit: 10, leaseMs: 1_000, perWebhookCap: 10 });
       assert.equal(claimed?.delivery.eventId, 'ev_due');

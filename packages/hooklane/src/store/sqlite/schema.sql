@@ -55,8 +55,8 @@ CREATE TABLE "api_keys" (
   policy TEXT
 );
 
-CREATE TABLE attempts (
-  id TEXT PRIMARY KEY,
+CREATE TABLE "attempts" (
+  id TEXT NOT NULL,
   delivery_id TEXT NOT NULL,
   account_id TEXT NOT NULL,
   webhook_id TEXT NOT NULL,
