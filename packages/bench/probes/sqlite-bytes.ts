@@ -12,6 +12,9 @@
  * (/proc/self/io write_bytes), and after a final checkpoint each table's and index's size
  * (the dbstat table). Event ids are deterministic (hashes of their number), so two runs of the
  * same code print the same page counts up to timing (how requests and results group).
+ * With `PROBE_CHECKPOINTS=store` the store's own checkpoint interval stays, and write_bytes
+ * counts what a server really writes (log and file) but pages per commit are not counted. With
+ * `PROBE_DROP_INDEXES=a,b` the run goes without those indexes (an experiment: what each costs).
  * Not part of the server: nothing in `src/` imports it.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -33,6 +36,8 @@ const EVENTS = Number(process.argv[2] ?? 20_000);
 const PER_REQUEST = 50;
 const PAGE_BYTES = 4096;
 const FRAME_BYTES = PAGE_BYTES + 24;
+/** PROBE_CHECKPOINTS=store keeps the store's checkpoints: write_bytes then counts the file too. */
+const KEEP_CHECKPOINTS = process.env.PROBE_CHECKPOINTS === 'store';
 
 // The store's connection, caught as it opens, with automatic checkpoints replaced by none.
 let handle: DatabaseSync | null = null;
@@ -43,7 +48,7 @@ const exec = DatabaseSync.prototype.exec;
 DatabaseSync.prototype.exec = function countedExec(this: DatabaseSync, sql: string): void {
   if (sql.startsWith('PRAGMA wal_autocheckpoint')) {
     handle = this;
-    exec.call(this, 'PRAGMA wal_autocheckpoint = 0');
+    exec.call(this, KEEP_CHECKPOINTS ? sql : 'PRAGMA wal_autocheckpoint = 0');
     return;
   }
   if (sql.startsWith('PRAGMA synchronous')) mode = sql.endsWith('NORMAL') ? 'NORMAL' : 'FULL';
@@ -206,9 +211,17 @@ const perEvent = (n: number) => Math.round((n / EVENTS) * 10) / 10;
 console.log(
   `events ${EVENTS} in requests of ${PER_REQUEST}; deliveries succeeded ${succeeded?.n}; ${seconds.toFixed(1)} s`,
 );
-console.log(`log pages per event ${perEvent(frames)}, log bytes per event ${perEvent(frames * FRAME_BYTES)}`);
-console.log(`storage write_bytes per event ${perEvent(writes)} (log only: checkpoints were off)`);
-for (const [kind, { commits, pages }] of Object.entries(pagesByCommit)) {
+if (KEEP_CHECKPOINTS) {
+  console.log(
+    `storage write_bytes per event ${perEvent(writes)} (log and file: the store's checkpoints ran)`,
+  );
+} else {
+  console.log(
+    `log pages per event ${perEvent(frames)}, log bytes per event ${perEvent(frames * FRAME_BYTES)}`,
+  );
+  console.log(`storage write_bytes per event ${perEvent(writes)} (log only: checkpoints were off)`);
+}
+for (const [kind, { commits, pages }] of KEEP_CHECKPOINTS ? [] : Object.entries(pagesByCommit)) {
   console.log(
     `  ${kind}: ${commits} commits, ${perEvent(pages)} pages per event, ${Math.round(pages / commits)} per commit`,
   );
