@@ -12,6 +12,18 @@ export interface SqlDialect {
   inList(column: string, param: string): string;
   /** Appended to a SELECT whose rows a deletion takes: rows others hold are left to them. */
   readonly lockSkipLocked: string;
+  /** How a delivery refers to its own event (not a batch's): by the event's id, or a key of its own. */
+  readonly deliveryEvent: DeliveryEventRef;
+}
+
+/** Clauses on a delivery's own event; `$1` is the account in each. */
+export interface DeliveryEventRef {
+  /** The delivery (unqualified columns) is of the account's event whose id is `param`. */
+  is(param: string): string;
+  /** The delivery (unqualified columns) is of one of the account's events where `where` holds. */
+  among(where: string): string;
+  /** The delivery row aliased `d` is of the event row aliased `e`. */
+  joins(d: string, e: string): string;
 }
 
 const INSERT_ROOT_KEY = `INSERT INTO api_keys (id, account_id, role, name, prefix, hash, created_at)
@@ -110,6 +122,7 @@ export const SQL = {
 
 /** The WHERE, ORDER and LIMIT of an operator's delivery list, with its parameters. */
 export function deliveriesPage(
+  d: SqlDialect,
   accountId: string,
   filter: DeliveryFilter,
   page: Page,
@@ -131,7 +144,7 @@ export function deliveriesPage(
   if (filter.eventId !== undefined) {
     add(
       (p) =>
-        `(event_id = ${p()} OR id IN (SELECT delivery_id FROM delivery_batch_events WHERE account_id = $1 AND event_id = ${p()}))`,
+        `(${d.deliveryEvent.is(p())} OR id IN (SELECT delivery_id FROM delivery_batch_events WHERE account_id = $1 AND event_id = ${p()}))`,
       filter.eventId,
       filter.eventId,
     );
@@ -139,8 +152,9 @@ export function deliveriesPage(
   if (filter.eventType !== undefined) {
     add((p) => {
       const type = p();
-      const ofType = `SELECT id FROM events WHERE account_id = $1 AND (name = ${type} OR type_id = ${type})`;
-      return `(event_id IN (${ofType}) OR id IN (SELECT delivery_id FROM delivery_batch_events WHERE account_id = $1 AND event_id IN (${ofType})))`;
+      const where = `(name = ${type} OR type_id = ${type})`;
+      const ofType = `SELECT id FROM events WHERE account_id = $1 AND ${where}`;
+      return `(${d.deliveryEvent.among(where)} OR id IN (SELECT delivery_id FROM delivery_batch_events WHERE account_id = $1 AND event_id IN (${ofType})))`;
     }, filter.eventType);
   }
   if (page.before !== null) add((p) => `id < ${p()}`, page.before);
@@ -176,7 +190,7 @@ export const retentionSql = (d: SqlDialect) => ({
   deleteDeliveries: `DELETE FROM deliveries WHERE ${d.inList('id', '$1')}`,
   deleteEvents: `DELETE FROM events WHERE (account_id, id) IN (
     SELECT account_id, id FROM events e WHERE ingested_at < $1
-      AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.account_id = e.account_id AND d.event_id = e.id)
+      AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE ${d.deliveryEvent.joins('d', 'e')})
       AND NOT EXISTS (SELECT 1 FROM delivery_batch_events b WHERE b.account_id = e.account_id AND b.event_id = e.id)
     LIMIT $2)`,
 });

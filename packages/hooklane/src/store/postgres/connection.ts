@@ -10,6 +10,11 @@ export type Queryable = Pool | PoolClient;
 export const PG_DIALECT: SqlDialect = {
   inList: (column, param) => `${column} = ANY(${param})`,
   lockSkipLocked: ' FOR UPDATE SKIP LOCKED',
+  deliveryEvent: {
+    is: (param) => `event_id = ${param}`,
+    among: (where) => `event_id IN (SELECT id FROM events WHERE account_id = $1 AND ${where})`,
+    joins: (d, e) => `${d}.account_id = ${e}.account_id AND ${d}.event_id = ${e}.id`,
+  },
 };
 
 /** Connection failures (refused, reset, server shutting down, class 08) become 503s, not 500s. */

@@ -17,7 +17,7 @@ export function pgDeliveries(db: PgConnection): StoreParts['deliveries'] {
   };
   return {
     async listDeliveries(accountId, filter, page) {
-      const { sql, params } = deliveriesPage(accountId, filter, page);
+      const { sql, params } = deliveriesPage(PG_DIALECT, accountId, filter, page);
       const { rows } = await db.query(sql, params);
       return rows.map(toDelivery);
     },

@@ -34,7 +34,7 @@ LIMIT $3`;
  * The claimed deliveries by id, each with its event in the same row (one statement for both:
  * a second query for the events, keyed by a JSON list of (account, id) pairs, had cost as much
  * as the claim's own steps), named as rows.ts's `toClaimedEvent` reads them. A batched
- * delivery's events are read apart (no event here).
+ * delivery's events are read apart (no event here). The event is found by its integer key.
  */
 const claimedRowsSql = `
 SELECT d.*, e.name AS event_name, e.type_id AS event_type_id, e.user_id AS event_user_id,
@@ -42,7 +42,7 @@ SELECT d.*, e.name AS event_name, e.type_id AS event_type_id, e.user_id AS event
   e.body AS event_body
 FROM json_each($1) AS k
 JOIN deliveries d ON d.id = k.value
-LEFT JOIN events e ON d.batch_user_id IS NULL AND e.account_id = d.account_id AND e.id = d.event_id`;
+LEFT JOIN events e ON d.batch_user_id IS NULL AND e.seq = d.event_seq`;
 
 /** The queue: leases of due deliveries, kept in this process's memory (leases.ts). */
 export function sqliteClaim(

@@ -51,10 +51,19 @@ export function openDatabase(path: string): DatabaseSync {
   return db;
 }
 
-/** Lists bind as JSON text; one process owns the file, so nothing is held by others. */
+/**
+ * Lists bind as JSON text; one process owns the file, so nothing is held by others. A delivery
+ * refers to its event by the event's integer key, `seq`, which grows with ingest: its index
+ * takes entries at its end (migrations/0008-deliveries-by-event-seq.sql).
+ */
 export const SQLITE_DIALECT: SqlDialect = {
   inList: (column, param) => `${column} IN (SELECT value FROM json_each(${param}))`,
   lockSkipLocked: '',
+  deliveryEvent: {
+    is: (param) => `event_seq = (SELECT seq FROM events WHERE account_id = $1 AND id = ${param})`,
+    among: (where) => `event_seq IN (SELECT seq FROM events WHERE account_id = $1 AND ${where})`,
+    joins: (d, e) => `${d}.event_seq = ${e}.seq`,
+  },
 };
 
 /** A value as SQLite binds it: booleans as 0/1, lists as JSON text. */

@@ -14,7 +14,7 @@ export function sqliteDeliveries(db: SqliteConnection, leases: Leases): StorePar
   const listAttempts = (deliveryId: string) => db.all(SQL.attemptsOf, [deliveryId]).map(toAttempt);
   return {
     async listDeliveries(accountId, filter, page) {
-      const { sql, params } = deliveriesPage(accountId, filter, page);
+      const { sql, params } = deliveriesPage(SQLITE_DIALECT, accountId, filter, page);
       return db.all(sql, params).map(toDelivery);
     },
 

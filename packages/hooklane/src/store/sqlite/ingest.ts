@@ -67,17 +67,17 @@ export function sqliteIngest(
     let duplicates = 0;
     let deliveriesCreated = 0;
     for (const event of request.events) {
-      if (
-        db.run(`${SQL.insertEvent} ON CONFLICT DO NOTHING`, eventValues(accountId, event, now)).changes === 0
-      ) {
+      const stored = db.run(`${SQL.insertEvent} ON CONFLICT DO NOTHING`, eventValues(accountId, event, now));
+      if (stored.changes === 0) {
         duplicates++;
         continue;
       }
       inserted++;
+      const eventSeq = Number(stored.lastInsertRowid);
       for (const delivery of fanOut(webhooks, event, now)) {
-        if (delivery.batch === null) insertDelivery(delivery, now);
+        if (delivery.batch === null) insertDelivery(delivery, eventSeq, now);
         else if (!appendToOpenBatch(delivery, now)) {
-          db.run(SQL.insertBatchEvent, [insertDelivery(delivery, now), 0, accountId, event.id]);
+          db.run(SQL.insertBatchEvent, [insertDelivery(delivery, eventSeq, now), 0, accountId, event.id]);
         }
         deliveriesCreated++;
       }
@@ -99,12 +99,17 @@ export function sqliteIngest(
     return true;
   };
 
-  const insertDelivery = ({ webhook, eventId, batch, dueAt }: PlannedDelivery, now: number): string => {
+  /** A new delivery of the event stored as `eventSeq` (events.seq, which queries join on). */
+  const insertDelivery = (
+    { webhook, eventId, batch, dueAt }: PlannedDelivery,
+    eventSeq: number,
+    now: number,
+  ): string => {
     const id = newId(ID_PREFIX.delivery, now);
     db.run(
-      `INSERT INTO deliveries (id, account_id, webhook_id, event_id, status, format, webhook_name, batch_user_id,
-         attempts_left, next_attempt_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $10)`,
+      `INSERT INTO deliveries (id, account_id, webhook_id, event_id, event_seq, status, format, webhook_name,
+         batch_user_id, attempts_left, next_attempt_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $11, 'pending', $5, $6, $7, $8, $9, $10, $10)`,
       [
         id,
         webhook.accountId,
@@ -116,6 +121,7 @@ export function sqliteIngest(
         deliveryAttempts,
         dueAt,
         now,
+        eventSeq,
       ],
     );
     return id;
@@ -152,8 +158,12 @@ export function sqliteIngest(
 
     async insertTestDelivery(webhook, event, now) {
       return db.transaction(() => {
-        db.run(SQL.insertEvent, eventValues(webhook.accountId, event, now));
-        const id = insertDelivery({ webhook, eventId: event.id, batch: null, dueAt: now }, now);
+        const { lastInsertRowid } = db.run(SQL.insertEvent, eventValues(webhook.accountId, event, now));
+        const id = insertDelivery(
+          { webhook, eventId: event.id, batch: null, dueAt: now },
+          Number(lastInsertRowid),
+          now,
+        );
         return toDelivery(db.get(SQL.delivery, [id]) ?? {});
       });
     },

@@ -16,7 +16,7 @@ CREATE INDEX deliveries_created ON deliveries (created_at);
 
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
 
-CREATE INDEX deliveries_event ON deliveries (account_id, event_id);
+CREATE INDEX deliveries_event_seq ON deliveries (event_seq);
 
 CREATE INDEX deliveries_open_batch ON deliveries (webhook_id, batch_user_id)
   WHERE status = 'pending' AND attempt_count = 0 AND batch_user_id IS NOT NULL;
@@ -55,8 +55,8 @@ CREATE TABLE "api_keys" (
   policy TEXT
 );
 
-CREATE TABLE attempts (
-  id TEXT PRIMARY KEY,
+CREATE TABLE "attempts" (
+  id TEXT NOT NULL,
   delivery_id TEXT NOT NULL,
   account_id TEXT NOT NULL,
   webhook_id TEXT NOT NULL,
@@ -89,7 +89,7 @@ CREATE TABLE deliveries (
   last_error TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
-);
+, event_seq INTEGER);
 
 CREATE TABLE delivery_batch_events (
   delivery_id TEXT NOT NULL,
@@ -100,6 +100,7 @@ CREATE TABLE delivery_batch_events (
 ) WITHOUT ROWID;
 
 CREATE TABLE "events" (
+  seq INTEGER PRIMARY KEY,
   account_id TEXT NOT NULL,
   id TEXT NOT NULL,
   name TEXT NOT NULL,
