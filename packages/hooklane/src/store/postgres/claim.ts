@@ -31,11 +31,7 @@ export function pgClaim(db: PgConnection): StoreParts['claim'] {
 
     async releaseClaims(deliveryIds) {
       if (deliveryIds.length === 0) return;
-      await db.query(
-        `WITH released AS (DELETE FROM delivery_leases WHERE delivery_id = ANY($1))
-         UPDATE deliveries SET lease_until = 0 WHERE id = ANY($1)`,
-        [deliveryIds],
-      );
+      await db.query('UPDATE deliveries SET lease_until = 0 WHERE id = ANY($1)', [deliveryIds]);
     },
 
     async nextDueAt(now) {
@@ -70,11 +66,10 @@ export async function handOut(
 function giveBack(db: PgConnection, ids: readonly string[], leaseUntil: number, retryForMs: number): void {
   const deadline = Date.now() + retryForMs;
   const attempt = () => {
-    db.query(
-      `WITH released AS (UPDATE deliveries SET lease_until = 0 WHERE id = ANY($1) AND lease_until = $2 RETURNING id)
-       DELETE FROM delivery_leases WHERE delivery_id IN (SELECT id FROM released)`,
-      [ids, leaseUntil],
-    ).catch(() => {
+    db.query('UPDATE deliveries SET lease_until = 0 WHERE id = ANY($1) AND lease_until = $2', [
+      ids,
+      leaseUntil,
+    ]).catch(() => {
       if (Date.now() < deadline) setTimeout(attempt, 250).unref();
     });
   };
@@ -123,8 +118,7 @@ async function claimed(db: PgConnection, rows: readonly QueryResultRow[]): Promi
   if (orphans.length > 0) {
     // The webhook vanished under a claimed delivery: nothing can be sent.
     await db.query(
-      `WITH released AS (DELETE FROM delivery_leases WHERE delivery_id = ANY($1))
-       UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_until = 0 WHERE id = ANY($1)`,
+      `UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_until = 0 WHERE id = ANY($1)`,
       [orphans],
     );
   }

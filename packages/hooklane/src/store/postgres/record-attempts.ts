@@ -48,7 +48,7 @@ export function pgRecordAttempts(
    * entries, which each claim then reads past until a vacuum removes them; autovacuum may be
    * off, and by default wakes once a minute, while one busy webhook leaves thousands a second
    * (measured: end to end fell 2,886 → 2,597 ev/s over four 20,000-event runs, and rose to
-   * 3,437 with a ~100 ms VACUUM between runs). So each process vacuums `deliveries` (and `delivery_leases`) itself
+   * 3,437 with a ~100 ms VACUUM between runs). So each process vacuums `deliveries` itself
    * after every `vacuumEvery` results it writes, in the background; SKIP_LOCKED leaves the
    * table to a vacuum already running (another process's, or autovacuum's).
    */
@@ -57,7 +57,7 @@ export function pgRecordAttempts(
     if (settledSinceVacuum < vacuumEvery || vacuuming) return;
     settledSinceVacuum = 0;
     vacuuming = db
-      .query('VACUUM (SKIP_LOCKED) deliveries, delivery_leases')
+      .query('VACUUM (SKIP_LOCKED) deliveries')
       .then(
         () => {},
         () => {},

@@ -54,10 +54,9 @@ BEGIN
     FROM hooks WHERE hooks.webhook_id IS NOT NULL
   ),
   busy AS (
-    SELECT l.webhook_id, COUNT(*) AS n FROM delivery_leases l
-    JOIN deliveries d ON d.id = l.delivery_id
-    WHERE d.lease_until > p_now AND d.status = 'pending'
-    GROUP BY l.webhook_id
+    SELECT d.webhook_id, COUNT(*) AS n FROM deliveries d
+    WHERE d.lease_until > 0 AND d.lease_until > p_now AND d.status = 'pending'
+    GROUP BY d.webhook_id
   ),
   candidates AS (
     SELECT hooks.webhook_id, LEAST(p_cap - COALESCE(busy.n, 0), p_limit) AS free
@@ -82,11 +81,6 @@ BEGIN
     UPDATE deliveries SET lease_until = p_lease_until
     FROM chosen WHERE deliveries.id = chosen.id
     RETURNING deliveries.*
-  ),
-  noted AS (
-    INSERT INTO delivery_leases (delivery_id, webhook_id)
-    SELECT leased.id, leased.webhook_id FROM leased
-    ON CONFLICT DO NOTHING
   )
   SELECT l.id, l.account_id, l.webhook_id, l.event_id, l.status, l.format, l.webhook_name,
     l.batch_user_id, l.attempt_count, l.attempts_left, l.next_attempt_at,
@@ -163,7 +157,6 @@ BEGIN
   FROM unnest(p_delivery_ids, p_statuses, p_numbers, p_next_attempt_at, p_response_status, p_errors, p_updated_at)
     AS r(id, status, number, next_attempt_at, last_status, last_error, updated_at)
   WHERE d.id = r.id;
-  DELETE FROM delivery_leases WHERE delivery_id = ANY(p_delivery_ids);
   UPDATE webhooks SET failing_since = NULL WHERE id = ANY(p_healthy_webhooks) AND failing_since IS NOT NULL;
 END
 $$;
@@ -250,15 +243,6 @@ CREATE TABLE public.delivery_batch_events (
     "position" integer NOT NULL,
     account_id text NOT NULL,
     event_id text NOT NULL
-);
-
---
--- Name: delivery_leases; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.delivery_leases (
-    delivery_id text NOT NULL,
-    webhook_id text NOT NULL
 );
 
 --
@@ -405,13 +389,6 @@ ALTER TABLE ONLY public.delivery_batch_events
     ADD CONSTRAINT delivery_batch_events_pkey PRIMARY KEY (delivery_id, "position");
 
 --
--- Name: delivery_leases delivery_leases_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.delivery_leases
-    ADD CONSTRAINT delivery_leases_pkey PRIMARY KEY (delivery_id);
-
---
 -- Name: events events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -506,6 +483,12 @@ CREATE INDEX deliveries_due ON public.deliveries USING btree (next_attempt_at, i
 --
 
 CREATE INDEX deliveries_event ON public.deliveries USING btree (account_id, event_id);
+
+--
+-- Name: deliveries_leased; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliveries_leased ON public.deliveries USING btree (webhook_id) WHERE ((lease_until > 0) AND (status = 'pending'::text));
 
 --
 -- Name: deliveries_open_batch; Type: INDEX; Schema: public; Owner: -

@@ -5,9 +5,8 @@
 -- crash means a repeated send, which at-least-once delivery allows.
 --
 -- It never scans past a saturated webhook's backlog: a loose index scan lists the webhooks that
--- have pending deliveries (one seek each), the rows of delivery_leases whose delivery is still
--- leased and pending give each one's requests in flight across all processes (a lease adds its
--- row there, so that no index of deliveries reads lease_until and a lease is a HOT update), and for each webhook with free slots a LATERAL seek takes its oldest due rows up
+-- have pending deliveries (one seek each), leased rows give each one's requests in flight across
+-- all processes, and for each webhook with free slots a LATERAL seek takes its oldest due rows up
 -- to those slots (FOR UPDATE SKIP LOCKED); the first p_limit in due order are leased until
 -- p_lease_until. Each leased delivery comes back with its event (`event_*`, NULL for batched
 -- deliveries, whose events load apart) and, on the first row of each webhook, the webhook with
@@ -50,10 +49,9 @@ BEGIN
     FROM hooks WHERE hooks.webhook_id IS NOT NULL
   ),
   busy AS (
-    SELECT l.webhook_id, COUNT(*) AS n FROM delivery_leases l
-    JOIN deliveries d ON d.id = l.delivery_id
-    WHERE d.lease_until > p_now AND d.status = 'pending'
-    GROUP BY l.webhook_id
+    SELECT d.webhook_id, COUNT(*) AS n FROM deliveries d
+    WHERE d.lease_until > 0 AND d.lease_until > p_now AND d.status = 'pending'
+    GROUP BY d.webhook_id
   ),
   candidates AS (
     SELECT hooks.webhook_id, LEAST(p_cap - COALESCE(busy.n, 0), p_limit) AS free
@@ -78,11 +76,6 @@ BEGIN
     UPDATE deliveries SET lease_until = p_lease_until
     FROM chosen WHERE deliveries.id = chosen.id
     RETURNING deliveries.*
-  ),
-  noted AS (
-    INSERT INTO delivery_leases (delivery_id, webhook_id)
-    SELECT leased.id, leased.webhook_id FROM leased
-    ON CONFLICT DO NOTHING
   )
   SELECT l.id, l.account_id, l.webhook_id, l.event_id, l.status, l.format, l.webhook_name,
     l.batch_user_id, l.attempt_count, l.attempts_left, l.next_attempt_at,

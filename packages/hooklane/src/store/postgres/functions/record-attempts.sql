@@ -1,7 +1,7 @@
 -- Writes a batch of finished attempts, one array element per attempt: inserts the attempts,
 -- moves each delivery on as the caller's plan says (core/attempt-outcome.ts decides it, from
 -- the results and which webhooks are enabled; a cancelled delivery stays cancelled), ends the
--- leases (and drops their rows in delivery_leases), and clears the failure streak of the webhooks the plan names healthy. As three
+-- leases, and clears the failure streak of the webhooks the plan names healthy. As three
 -- statements in PL/pgSQL their plans are kept, where the single statement it replaced was
 -- planned on every call, at about the cost of running it for a small batch. A lost commit
 -- means a repeated send, so it needs no fsync of its own (synchronous_commit off).
@@ -34,7 +34,6 @@ BEGIN
   FROM unnest(p_delivery_ids, p_statuses, p_numbers, p_next_attempt_at, p_response_status, p_errors, p_updated_at)
     AS r(id, status, number, next_attempt_at, last_status, last_error, updated_at)
   WHERE d.id = r.id;
-  DELETE FROM delivery_leases WHERE delivery_id = ANY(p_delivery_ids);
   UPDATE webhooks SET failing_since = NULL WHERE id = ANY(p_healthy_webhooks) AND failing_since IS NOT NULL;
 END
 $function$;
