@@ -284,8 +284,8 @@ const SETTING_OF: { readonly [K in keyof Config]: Setting<K> } = {
     name: 'HOOKLANE_CLAIM_AHEAD',
     key: 'claimAhead',
     group: 'delivery',
-    default: '0',
-    doc: 'Embedded store: deliveries per webhook claimed beyond `HOOKLANE_MAX_IN_FLIGHT_PER_WEBHOOK`; they wait in memory and go the moment one of its requests ends, instead of a store round trip later. What is in flight never exceeds the cap. Ignored on PostgreSQL, where other processes share the leases.',
+    default: '32',
+    doc: 'Embedded store: deliveries per webhook claimed beyond `HOOKLANE_MAX_IN_FLIGHT_PER_WEBHOOK` (at most as many again); they wait in memory and go the moment one of its requests ends, instead of a store round trip later. What is in flight never exceeds the cap. Ignored on PostgreSQL, where other processes share the leases.',
     parse: int(0, 10_000),
   },
   maxInFlight: {

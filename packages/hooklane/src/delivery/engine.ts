@@ -19,9 +19,10 @@ export interface EngineOptions {
   readonly maxInFlight: number;
   readonly maxInFlightPerWebhook: number;
   /**
-   * Deliveries per webhook claimed beyond its in-flight cap, waiting in memory to go the moment a
-   * request ends, instead of one store round trip later (0: none). Only for a store with one owner
-   * process: its leases are this process's alone, so what goes out still never exceeds the cap.
+   * Deliveries per webhook claimed beyond its in-flight cap (at most as many again), waiting in
+   * memory to go the moment a request ends, instead of one store round trip later (0: none). Only
+   * for a store with one owner process: its leases are this process's alone, so what goes out
+   * still never exceeds the cap.
    */
   readonly claimAhead?: number;
   readonly pollIntervalMs: number;
@@ -114,7 +115,10 @@ export class DeliveryEngine {
     const limit = this.#slots.reserve(this.#options.claimBatchSize);
     if (limit === 0) return null;
     const { leaseMs, maxInFlightPerWebhook, claimAhead = 0 } = this.#options;
-    return { now: this.#deps.now(), limit, leaseMs, perWebhookCap: maxInFlightPerWebhook + claimAhead };
+    // At most the cap ahead: a hanging webhook then holds no more of the process's waiting budget
+    // than of its in-flight one (Slots.reserve), so it cannot starve the others through either.
+    const ahead = Math.min(claimAhead, maxInFlightPerWebhook);
+    return { now: this.#deps.now(), limit, leaseMs, perWebhookCap: maxInFlightPerWebhook + ahead };
   }
 
   /** The loop's claim: the results that waited for it are written in its call. */

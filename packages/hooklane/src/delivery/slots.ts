@@ -44,8 +44,12 @@ export class Slots {
    * The caller gives them back with `unreserve` once what it claimed is `started`.
    */
   reserve(batchSize: number): number {
-    const held = this.#inFlight + this.#waitingCount + this.#reserved;
-    const limit = Math.min(batchSize, this.#limits.maxInFlight - held);
+    // What waits for its webhook's slot has a budget of its own, as large as the in-flight one:
+    // a webhook whose requests hang holds its waiting deliveries (at most its cap, see
+    // DeliveryEngine) without taking the slots the other webhooks send with.
+    const { maxInFlight } = this.#limits;
+    const room = Math.min(maxInFlight - this.#inFlight, maxInFlight - this.#waitingCount);
+    const limit = Math.min(batchSize, room - this.#reserved);
     if (limit <= 0) return 0;
     this.#reserved += limit;
     return limit;

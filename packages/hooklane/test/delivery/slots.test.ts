@@ -69,12 +69,25 @@ test("a delivery claimed beyond its webhook's cap waits for one of its requests 
   assert.equal(slots.admit(claim('dlv_4', 'wh_1')), false);
   assert.equal(slots.admit(claim('dlv_5', 'wh_2')), true, 'another webhook has its own slots');
   assert.equal(slots.inFlight, 3);
-  assert.equal(slots.reserve(100), 5, 'what waits counts against the process like what is in flight');
-  slots.unreserve(5);
+  assert.equal(slots.reserve(100), 7, 'what waits does not take the slots others send with');
+  slots.unreserve(7);
   assert.equal(slots.finished('wh_2'), undefined);
   assert.equal(slots.finished('wh_1')?.delivery.id, 'dlv_3');
   assert.equal(slots.inFlight, 2, 'the one handed over is in flight');
   // Shutdown: what still waits is not sent, and its claim is given back.
   assert.equal(slots.finished('wh_1', true), undefined);
   assert.deepEqual(slots.unwritten().sort(), ['dlv_1', 'dlv_2', 'dlv_3', 'dlv_4', 'dlv_5']);
+});
+
+test('what waits has a budget of its own, as large as the in-flight one', () => {
+  const slots = new Slots({ maxInFlight: 4, maxInFlightPerWebhook: 1 });
+  for (const id of ['a', 'b', 'c']) assert.equal(slots.admit(claim(`dlv_${id}1`, `wh_${id}`)), true);
+  assert.equal(slots.reserve(100), 1, 'one request slot left');
+  slots.unreserve(1);
+  for (const id of ['a', 'b']) assert.equal(slots.admit(claim(`dlv_${id}2`, `wh_${id}`)), false);
+  assert.equal(slots.reserve(100), 1, 'waiting deliveries leave the free request slot alone');
+  slots.unreserve(1);
+  assert.equal(slots.admit(claim('dlv_a3', 'wh_a')), false);
+  assert.equal(slots.admit(claim('dlv_b3', 'wh_b')), false);
+  assert.equal(slots.reserve(100), 0, 'four waiting: the waiting budget is spent');
 });
