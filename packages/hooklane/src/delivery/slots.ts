@@ -41,7 +41,7 @@ export class Slots {
 
   /**
    * Reserves up to `batchSize` free slots for a claim and returns how many (0: none free).
-   * The caller gives them back with `unreserve` once what it claimed is `started`.
+   * The caller gives them back with `unreserve` once what it claimed is `admit`ted.
    */
   reserve(batchSize: number): number {
     // What waits for its webhook's slot has a budget of its own, as large as the in-flight one:

@@ -1,6 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteStore, type SqliteStoreOptions } from './index.ts';
-import { type ResealRequest, resealIn, type ThreadCall, type ThreadReply } from './thread-protocol.ts';
+import {
+  describedError,
+  type ResealRequest,
+  resealIn,
+  type ThreadCall,
+  type ThreadReply,
+} from './thread-protocol.ts';
 
 /**
  * The embedded store's own thread (see threaded-store.ts): it opens the SQLite file, holds the
@@ -17,7 +23,7 @@ try {
   store = SqliteStore.open(workerData as SqliteStoreOptions);
   port.postMessage({ opened: true });
 } catch (error) {
-  port.postMessage({ opened: false, error: describe(error) });
+  port.postMessage({ opened: false, error: describedError(error) });
   process.exit(0);
 }
 
@@ -32,12 +38,6 @@ function reply(message: ThreadReply): void {
     });
 }
 
-function describe(error: unknown): { name: string; message: string } {
-  return error instanceof Error
-    ? { name: error.name, message: error.message }
-    : { name: 'Error', message: String(error) };
-}
-
 async function answer(call: ThreadCall): Promise<unknown> {
   if (call.method === 'resealSecrets' || call.method === 'resealWebhookHeaders')
     return resealIn(store, call.method, call.args[0] as ResealRequest);
@@ -49,7 +49,7 @@ port.on('message', (calls: readonly ThreadCall[]) => {
   for (const call of calls) {
     answer(call).then(
       (value) => reply({ id: call.id, value }),
-      (error: unknown) => reply({ id: call.id, error: describe(error) }),
+      (error: unknown) => reply({ id: call.id, error: describedError(error) }),
     );
     if (call.method === 'close') port.unref();
   }

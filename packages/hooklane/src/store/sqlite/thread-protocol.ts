@@ -44,13 +44,25 @@ export async function resealIn(
   }
   const changes = new Map(request.changes);
   return method === 'resealSecrets'
-    ? store.resealSecrets((sealed) => (changes.get(sealed) as string | undefined) ?? null)
+    ? store.resealSecrets((sealed) => (changes.get(resealKey(sealed)) as string | undefined) ?? null)
     : store.resealWebhookHeaders(
-        (headers) => (changes.get(JSON.stringify(headers)) as Record<string, string> | undefined) ?? null,
+        (headers) => (changes.get(resealKey(headers)) as Record<string, string> | undefined) ?? null,
       );
 }
 
 /** The key a stored value is matched by in the apply phase: secrets as they are, headers as JSON. */
 export function resealKey(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** An error as it crosses the threads: its name and message (a class does not survive the copy). */
+export function describedError(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'Error', message: String(error) };
+}
+
+/** An error that crossed the threads (by name and message), rebuilt on this side. */
+export function rebuiltError(error: { readonly name: string; readonly message: string }): Error {
+  return Object.assign(new Error(error.message), { name: error.name });
 }

@@ -7,6 +7,7 @@ import { DataDirLockedError } from './connection.ts';
 import type { SqliteStoreOptions } from './index.ts';
 import {
   type ResealRequest,
+  rebuiltError,
   resealKey,
   type ThreadCall,
   type ThreadMethod,
@@ -91,7 +92,7 @@ export async function openThreadedSqliteStore(options: SqliteStoreOptions): Prom
     await worker.terminate();
     const error = opened.error ?? { name: 'Error', message: 'the store thread did not open' };
     if (error.name === 'DataDirLockedError') throw new DataDirLockedError(dirname(options.path));
-    throw Object.assign(new Error(error.message), { name: error.name });
+    throw rebuiltError(error);
   }
   return new StoreThread(worker).store();
 }
@@ -177,8 +178,7 @@ class StoreThread {
       const waiting = this.#waiting.get(reply.id);
       if (!waiting) continue;
       this.#waiting.delete(reply.id);
-      if (reply.error)
-        waiting.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
+      if (reply.error) waiting.reject(rebuiltError(reply.error));
       else waiting.resolve(reply.value);
     }
     if (this.#waiting.size === 0) this.#worker.unref();
